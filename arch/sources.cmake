@@ -1,6 +1,15 @@
 # arch/: x86-64 specifics. Decoders of raw CPU data are PORTABLE (host-tested); code that touches
 # the CPU is IMAGE only.
 list(APPEND SAMEPAGE_PORTABLE_SOURCES
+  arch/x86/cpu_features.cpp
+  arch/x86/exception_names.cpp
 )
 list(APPEND SAMEPAGE_IMAGE_SOURCES
+  arch/x86/cpu_probe.cpp
+  arch/x86/descriptors.cpp
+  arch/x86/exception_entry.S
+  arch/x86/exception_report.cpp
+  arch/x86/serial_16550.cpp
+  arch/x86/switch_stack.S
+  arch/x86/test_exit.cpp
 )

@@ -1,3 +1,6 @@
 # boot/: UEFI entry and hand-off; the only code that knows UEFI.
 list(APPEND SAMEPAGE_IMAGE_SOURCES
+  boot/efi_main.cpp
+  boot/uefi_exit.cpp
+  boot/uefi_files.cpp
 )

@@ -3,8 +3,21 @@
 list(APPEND SAMEPAGE_PORTABLE_SOURCES
   hv/lib/sink.cpp
   hv/lib/format.cpp
+  hv/platform/acpi_rsdp.cpp
+  hv/platform/boot_config.cpp
+  hv/platform/cpu_report.cpp
+  hv/platform/firmware_memory.cpp
 )
 list(APPEND SAMEPAGE_IMAGE_SOURCES
+  hv/image/banner.cpp
+  hv/image/console.cpp
+  hv/image/console_loop.cpp
+  hv/image/hypervisor_main.cpp
+  hv/rt/cxa.cpp
+  hv/rt/init_array.cpp
+  hv/rt/panic_image.cpp
+  hv/rt/startup_probe.cpp
+  hv/rt/string.cpp
 )
 list(APPEND SAMEPAGE_HOST_SOURCES
   hv/lib/panic_host.cpp

@@ -1,0 +1,26 @@
+// Our own GDT (with a 64-bit TSS: VMX entry rejects a null host TR, and OVMF leaves TR = 0) and
+// an IDT whose exception vectors print a diagnostic and halt.
+#pragma once
+#include <stdint.h>
+
+namespace sp::x86 {
+
+namespace selector {
+constexpr uint16_t kernel_code = 0x08;
+constexpr uint16_t kernel_data = 0x10;
+constexpr uint16_t tss = 0x18;
+} // namespace selector
+
+// Loads the GDT, reloads every segment register, loads TR, and installs the IDT. Call once per
+// CPU after ExitBootServices, with interrupts disabled.
+void install_descriptor_tables();
+
+// Registers saved by the exception entry stubs, lowest address first.
+struct ExceptionFrame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error_code;
+    uint64_t rip, cs, rflags, rsp, ss; // pushed by the CPU
+};
+
+} // namespace sp::x86

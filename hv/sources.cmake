@@ -1,6 +1,16 @@
 # hv/: hypervisor core. PORTABLE builds for the host tests and the image; IMAGE only for the
 # image; HOST only for host builds (host stand-ins for what the image provides itself).
 list(APPEND SAMEPAGE_PORTABLE_SOURCES
+  hv/console/arguments.cpp
+  hv/console/command_table.cpp
+  hv/console/commands_builtin.cpp
+  hv/console/line_editor.cpp
+  hv/console/numbers.cpp
+  hv/console/reply.cpp
+  hv/console/reply_json.cpp
+  hv/console/reply_text.cpp
+  hv/console/shell.cpp
+  hv/console/tokenizer.cpp
   hv/lib/sink.cpp
   hv/lib/format.cpp
   hv/platform/acpi_rsdp.cpp
@@ -13,6 +23,7 @@ list(APPEND SAMEPAGE_IMAGE_SOURCES
   hv/image/console.cpp
   hv/image/console_loop.cpp
   hv/image/hypervisor_main.cpp
+  hv/image/platform_commands.cpp
   hv/rt/cxa.cpp
   hv/rt/init_array.cpp
   hv/rt/panic_image.cpp

@@ -1,23 +1,51 @@
 #include "hv/image/console_loop.hpp"
 
 #include "arch/x86/cpu.hpp"
+#include "arch/x86/test_exit.hpp"
+#include "hv/console/shell.hpp"
 #include "hv/image/console.hpp"
+#include "hv/image/platform.hpp"
+#include "hv/image/platform_commands.hpp"
 #include "hv/lib/format.hpp"
 
-namespace sp {
+#include <new>
 
-void run_console_loop(const BootInfo&)
+namespace sp {
+namespace {
+
+Platform platform;
+// Static: the shell holds its reply arena and history (tens of KiB), too big for the stack.
+alignas(console::Shell) unsigned char shell_storage[sizeof(console::Shell)];
+
+// Carries out a reboot or power-off once its reply has reached the wire.
+void act_on_requests(image::Console& con)
 {
+    if (!platform.reboot_requested && !platform.poweroff_requested) return;
+    con.flush();
+    ResetKind kind = platform.poweroff_requested ? ResetKind::power_off : ResetKind::cold_reboot;
+    platform.reboot_requested = platform.poweroff_requested = false;
+    if (kind == ResetKind::power_off) x86::test_exit(true); // boot tests: ends the emulator
+    platform.boot->firmware_reset(kind);
+    format(con, "error: the firmware did not %s the machine\n",
+           kind == ResetKind::power_off ? "power off" : "reboot");
+}
+
+} // namespace
+
+void run_console_loop(const BootInfo& info)
+{
+    platform.boot = &info;
     auto& con = image::console();
-    format(con, "samepage> ");
+    auto* shell = new (shell_storage) console::Shell(con, &platform);
+    add_platform_commands(*shell);
+    format(con, "ready: type 'help' for the commands\n");
+    shell->start();
     for (;;) {
         int c = con.receive();
-        if (c >= 0) {
-            char ch = static_cast<char>(c);
-            con.write(&ch, 1);
-        }
+        if (c >= 0) shell->feed(static_cast<uint8_t>(c));
         con.pump();
-        x86::cpu_relax();
+        act_on_requests(con);
+        if (c < 0) x86::cpu_relax();
     }
 }
 

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Boot test: boots the real samepage.efi in QEMU (AMD SVM) or Bochs (Intel VMX), checks the
+banner, types console commands and checks the replies, then powers off through the test exit
+device. Ends in a verdict: exit status 0 and "PASS" or non-zero and "FAIL: <why>"."""
+import argparse
+import json
+import re
+import sys
+import time
+
+from machine import MACHINES, TestFailure
+
+PROMPT = r"samepage> "
+
+
+def run_command(m, line, timeout=30):
+    """Types a line, returns the reply text between the echoed line and the next prompt."""
+    m.console.send(line + "\r")
+    m.console.expect(re.escape(line) + r"\r?\n", timeout)
+    return m.console.expect(r"(?s)(.*?)" + PROMPT, timeout).group(1)
+
+
+def json_reply(text, command):
+    lines = [l for l in text.splitlines() if l.strip()]
+    if len(lines) != 1:
+        raise TestFailure(f"'{command}' should print one JSON line, got:\n{text}")
+    try:
+        return json.loads(lines[0])
+    except ValueError as e:
+        raise TestFailure(f"'{command}' printed invalid JSON ({e}):\n{lines[0]}")
+
+
+def check(cond, what, context=""):
+    if not cond:
+        raise TestFailure(what + (f"\n{context}" if context else ""))
+
+
+def check_banner(m):
+    c = m.console
+    c.expect(r"Samepage \S+ starting", m.remaining())
+    ctor = c.expect(r"runtime: (\d+) global constructors ran, startup probe (\w+)", m.remaining())
+    check(int(ctor.group(1)) >= 1 and ctor.group(2) == "ok",
+          f"global constructors did not run: {ctor.group(0)}")
+    if m.vendor == "AMD":
+        c.expect(r"virtualization: AMD SVM rev \d+, NPT yes", 60)
+    else:
+        c.expect(r"virtualization: Intel VMX \(VMCS rev 0x[0-9a-f]+\), EPT yes, EPT 2M yes, EPT 1G yes", 60)
+    mem = c.expect(r"memory: (\d+) MiB RAM, (\d+) MiB usable", 60)
+    check(int(mem.group(2)) > 0, "no usable memory reported")
+    c.expect(r"boot services: exited after \d+ attempts?; own GDT, TSS and IDT loaded", 60)
+    c.expect(PROMPT, 60)
+
+
+def check_commands(m):
+    help_text = run_command(m, "help")
+    for name in ("help", "version", "cpu", "mem", "reboot", "poweroff"):
+        check(re.search(rf"^\s*{name}\b", help_text, re.M), f"help does not list '{name}'", help_text)
+
+    version = json_reply(run_command(m, "version --json"), "version --json")
+    check(version.get("ok") is True and version["data"].get("name") == "Samepage",
+          "version --json is wrong", json.dumps(version))
+
+    cpu_text = run_command(m, "cpu")
+    check(m.vendor in cpu_text, f"cpu does not name {m.vendor}", cpu_text)
+    cpu = json_reply(run_command(m, "cpu --json"), "cpu --json")
+    check(cpu.get("ok") is True and cpu.get("cmd") == "cpu", "cpu --json not ok", json.dumps(cpu))
+    data = cpu["data"]
+    check(data["vendor"] == m.vendor, "cpu --json vendor", json.dumps(data))
+    virt = data["virtualization"]
+    check(virt["available"] is True, "virtualization not available", json.dumps(data))
+    if m.vendor == "AMD":
+        check(virt["kind"] == "svm" and data["svm"]["npt"] is True and data["svm"]["asids"] >= 1,
+              "SVM features missing", json.dumps(data))
+    else:
+        vmx = data["vmx"]
+        check(virt["kind"] == "vmx" and vmx["ept"] and vmx["ept_2m"] and vmx["ept_1g"]
+              and vmx["unrestricted_guest"], "VMX features missing", json.dumps(data))
+
+    mem = json_reply(run_command(m, "mem --json"), "mem --json")
+    check(mem.get("ok") is True, "mem --json not ok", json.dumps(mem))
+    check(mem["data"]["firmware"]["usable_bytes"] > 0, "mem reports no usable memory", json.dumps(mem))
+    check(mem["data"]["heap"]["size_bytes"] > 0, "mem reports no heap", json.dumps(mem))
+
+    bad = run_command(m, "frobnicate")
+    check("error: unknown command 'frobnicate'" in bad, "unknown command not reported", bad)
+    bad_json = json_reply(run_command(m, "frobnicate --json"), "frobnicate --json")
+    check(bad_json.get("ok") is False and "unknown command" in bad_json.get("error", ""),
+          "unknown command --json", json.dumps(bad_json))
+    bad_args = run_command(m, "cpu extra")
+    check(bad_args.strip().startswith("error:"), "extra argument to cpu not refused", bad_args)
+
+    # Bad bytes: a control character, a non-ASCII byte, an over-long line. Each gets one
+    # error line and the prompt comes back.
+    for raw, expected in (("ver\x01sion", "control character"), ("mem\xe9", "non-ASCII"),
+                          ("x" * 600, "too long")):
+        m.console.send(raw + "\r")
+        reply = m.console.expect(r"(?s)(.*?)" + PROMPT, 30).group(1)
+        check(expected in reply and "error:" in reply, f"bad input {raw[:12]!r}... not refused", reply)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--emulator", choices=sorted(MACHINES), required=True)
+    ap.add_argument("--esp", required=True, help="the built esp.img")
+    ap.add_argument("--time-limit", type=float, default=240)
+    args = ap.parse_args()
+
+    machine_class = MACHINES[args.emulator]
+    exit_device = "qemu" if args.emulator == "qemu" else "bochs"
+    started = time.monotonic()
+    try:
+        with machine_class(args.esp, [f"test_exit = {exit_device}"], args.time_limit) as m:
+            check_banner(m)
+            booted = m.elapsed()
+            check_commands(m)
+            m.console.send("poweroff\r")
+            m.console.expect(r"powering off", 30)
+            status = m.wait_exit(60)
+            if args.emulator == "qemu":
+                # isa-debug-exit: QEMU exits with (0x10 << 1) | 1 = 33 when Samepage passes.
+                check(status == 33, f"QEMU exit status {status}, expected 33 (test exit device)")
+            else:
+                check(m.shutdown_requested(), "Bochs did not log the shutdown request")
+            print(f"boot to prompt {booted:.1f} s, whole test {m.elapsed():.1f} s")
+    except TestFailure as e:
+        print(f"FAIL: {e}")
+        return 1
+    print(f"PASS ({args.emulator}, {time.monotonic() - started:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -24,6 +24,7 @@ list(APPEND SAMEPAGE_IMAGE_SOURCES
   hv/image/console_loop.cpp
   hv/image/hypervisor_main.cpp
   hv/image/platform_commands.cpp
+  hv/image/selftest_commands.cpp
   hv/rt/cxa.cpp
   hv/rt/init_array.cpp
   hv/rt/panic_image.cpp

@@ -6,6 +6,7 @@
 #include "hv/image/console.hpp"
 #include "hv/image/platform.hpp"
 #include "hv/image/platform_commands.hpp"
+#include "hv/image/selftest_commands.hpp"
 #include "hv/lib/format.hpp"
 
 #include <new>
@@ -38,6 +39,7 @@ void run_console_loop(const BootInfo& info)
     auto& con = image::console();
     auto* shell = new (shell_storage) console::Shell(con, &platform);
     add_platform_commands(*shell);
+    if (info.config.test_exit != TestExit::none) add_selftest_commands(*shell);
     format(con, "ready: type 'help' for the commands\n");
     shell->start();
     for (;;) {

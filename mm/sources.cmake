@@ -1,3 +1,10 @@
 # mm/: memory core (frame allocator, page tables, reverse map, heap). Plain C++, host-testable.
+# Page tables are header-only templates (page_table.hpp + *_format.hpp).
 list(APPEND SAMEPAGE_PORTABLE_SOURCES
+  mm/mm_error.cpp
+  mm/memory_map.cpp
+  mm/memory_pressure.cpp
+  mm/frame_allocator.cpp
+  mm/reverse_map.cpp
+  mm/page_table_instances.cpp
 )

@@ -4,6 +4,7 @@
 #include "arch/x86/switch_stack.hpp"
 #include "arch/x86/test_exit.hpp"
 #include "boot/uefi.hpp"
+#include "boot/uefi_allocator_storage.hpp"
 #include "boot/uefi_exit.hpp"
 #include "boot/uefi_files.hpp"
 #include "hv/image/console.hpp"
@@ -125,6 +126,8 @@ extern "C" __attribute__((visibility("default"))) EFI_STATUS efi_main(EFI_HANDLE
               boot_info.config.heap_mib, (unsigned long long)status);
     boot_info.heap_base = heap;
     boot_info.heap_size = heap_pages * 4096ull;
+
+    allocate_frame_allocator_storage(bs, boot_info.allocator_storage_base, boot_info.allocator_storage_size);
 
     format(out, "leaving boot services\n");
     image::console().flush();

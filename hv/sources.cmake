@@ -17,12 +17,14 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   hv/platform/boot_config.cpp
   hv/platform/cpu_report.cpp
   hv/platform/firmware_memory.cpp
+  hv/platform/memory_regions.cpp
 )
 list(APPEND SAMEPAGE_IMAGE_SOURCES
   hv/image/banner.cpp
   hv/image/console.cpp
   hv/image/console_loop.cpp
   hv/image/hypervisor_main.cpp
+  hv/image/memory_setup.cpp
   hv/image/platform_commands.cpp
   hv/image/selftest_commands.cpp
   hv/rt/cxa.cpp

@@ -95,6 +95,7 @@ CpuFeatures decode_cpu_features(const RawCpuInfo& raw)
                   : base_model;
     f.stepping = raw.leaf1_eax & 0xf;
     f.page_1g = bit(raw.ext1_edx, 26);
+    f.nx = bit(raw.ext1_edx, 20);
     f.xsave = bit(raw.leaf1_ecx, 26);
     f.avx = bit(raw.leaf1_ecx, 28);
     f.avx2 = bit(raw.leaf7_ebx, 5);

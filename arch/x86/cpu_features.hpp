@@ -56,7 +56,7 @@ struct CpuFeatures {
     char vendor_id[13] = {};
     char brand[49] = {};
     uint32_t family = 0, model = 0, stepping = 0;
-    bool page_1g = false, xsave = false, avx = false, avx2 = false, x2apic = false;
+    bool page_1g = false, nx = false, xsave = false, avx = false, avx2 = false, x2apic = false;
     bool under_hypervisor = false;   // CPUID.1:ECX[31]: we are nested
     VmxFeatures vmx;
     SvmFeatures svm;

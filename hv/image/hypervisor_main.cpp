@@ -5,6 +5,7 @@
 #include "hv/image/banner.hpp"
 #include "hv/image/console.hpp"
 #include "hv/image/console_loop.hpp"
+#include "hv/image/memory_setup.hpp"
 
 namespace sp {
 
@@ -14,6 +15,7 @@ void hypervisor_main(const BootInfo& info)
     x86::install_descriptor_tables();
     Sink& out = image::console();
     print_banner(out, info);
+    setup_memory(info, out);
     run_console_loop(info);
 }
 

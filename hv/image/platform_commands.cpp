@@ -5,7 +5,9 @@
 #include "hv/console/arguments.hpp"
 #include "hv/console/command.hpp"
 #include "hv/console/reply.hpp"
+#include "hv/image/memory_setup.hpp"
 #include "hv/image/platform.hpp"
+#include "mm/memory_pressure.hpp"
 #include "hv/platform/firmware_memory.hpp"
 
 namespace sp {
@@ -89,6 +91,23 @@ void mem_command(const Arguments&, Reply& reply, void* context)
             .u64("pages", summary.pages_by_type[t])
             .u64("bytes", summary.pages_by_type[t] * 4096);
     }
+    mm::FrameStats frames = frame_allocator().stats();
+    data.object("frames")
+        .u64("managed", frames.managed_frames)
+        .u64("free", frames.free_frames)
+        .u64("hypervisor", frames.hypervisor_frames)
+        .u64("shared", frames.shared_frames)
+        .u64("vms", frames.vm_frames)
+        .u64("reserved", frames.reserved_frames)
+        .u64("min_free", frames.min_free_frames)
+        .str("pressure", mm::to_string(frames.pressure))
+        .u64("metadata_bytes", frames.metadata_bytes);
+    HostPagingStats paging = host_paging_stats();
+    data.object("paging")
+        .hex("cr3", paging.cr3)
+        .u64("table_pages", paging.table_pages)
+        .u64("mapped_bytes", paging.mapped_bytes)
+        .u64("firmware_table_pages_freed", paging.firmware_table_pages_freed);
     data.object("image").hex("base", boot.image_base).u64("size_bytes", boot.image_size);
     data.object("heap").hex("base", boot.heap_base).u64("size_bytes", boot.heap_size);
 }
@@ -107,7 +126,7 @@ void poweroff_command(const Arguments&, Reply& reply, void* context)
 
 const Command platform_commands[] = {
     {"cpu", "", "show the CPU and its virtualization features", cpu_command},
-    {"mem", "", "show memory: the firmware's map by type, the image and the heap", mem_command},
+    {"mem", "", "show memory: frames by owner and the pressure state, paging, the firmware's map, the heap", mem_command},
     {"reboot", "", "restart the machine", reboot_command},
     {"poweroff", "", "switch the machine off", poweroff_command},
 };

@@ -23,6 +23,8 @@ struct BootInfo {
     RsdpInfo rsdp;
     BootConfig config;
     x86::CpuFeatures cpu;
+    uint64_t allocator_storage_base = 0; // for the frame allocator's metadata (loader data)
+    uint64_t allocator_storage_size = 0;
     uint64_t heap_base = 0;
     uint64_t heap_size = 0;
     char firmware_vendor[48] = {};

@@ -48,6 +48,8 @@ def check_banner(m):
     mem = c.expect(r"memory: (\d+) MiB RAM, (\d+) MiB usable", 60)
     check(int(mem.group(2)) > 0, "no usable memory reported")
     c.expect(r"boot services: exited after \d+ attempts?; own GDT, TSS and IDT loaded", 60)
+    paging = c.expect(r"paging: own identity map of (\d+) GiB in (\d+) table pages; (\d+) firmware table pages freed", 60)
+    check(int(paging.group(2)) > 1, "no host page tables built", paging.group(0))
     c.expect(PROMPT, 60)
 
 
@@ -80,6 +82,13 @@ def check_commands(m):
     check(mem.get("ok") is True, "mem --json not ok", json.dumps(mem))
     check(mem["data"]["firmware"]["usable_bytes"] > 0, "mem reports no usable memory", json.dumps(mem))
     check(mem["data"]["heap"]["size_bytes"] > 0, "mem reports no heap", json.dumps(mem))
+    frames = mem["data"]["frames"]
+    check(frames["free"] > 0 and frames["hypervisor"] > 0 and frames["vms"] == 0,
+          "mem frames by owner are implausible", json.dumps(frames))
+    check(frames["free"] + frames["hypervisor"] + frames["shared"] + frames["vms"] == frames["managed"],
+          "frame counts do not add up", json.dumps(frames))
+    check(frames["pressure"] == "high", "an idle hypervisor should be in the high state", json.dumps(frames))
+    check(mem["data"]["paging"]["table_pages"] > 1, "mem shows no host page tables", json.dumps(mem))
 
     bad = run_command(m, "frobnicate")
     check("error: unknown command 'frobnicate'" in bad, "unknown command not reported", bad)

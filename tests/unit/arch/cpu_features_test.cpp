@@ -24,7 +24,7 @@ sp::x86::RawCpuInfo qemu_svm()
     raw.leaf1_ecx = 0x80002001u; // SSE3, CX16, hypervisor
     raw.ext_max = 0x8000000a;
     raw.ext1_ecx = 1u << 2;      // SVM
-    raw.ext1_edx = 1u << 26;     // 1 GiB pages
+    raw.ext1_edx = (1u << 26) | (1u << 20); // 1 GiB pages, NX
     raw.svm_eax = 1;
     raw.svm_ebx = 16;
     raw.svm_edx = 1;             // NPT
@@ -72,6 +72,7 @@ TEST_CASE("QEMU's emulated SVM decodes as AMD with NPT and without NRIPS", "[cpu
     CHECK(f.svm.asids == 16);
     CHECK(f.svm.revision == 1);
     CHECK(f.page_1g);
+    CHECK(f.nx);
     CHECK(f.under_hypervisor);
     CHECK_FALSE(f.vmx.supported);
     CHECK(sp::x86::virtualization_problem(f) == nullptr);

@@ -8,6 +8,7 @@
 #include "boot/uefi_exit.hpp"
 #include "boot/uefi_files.hpp"
 #include "hv/image/console.hpp"
+#include "hv/image/heap.hpp"
 #include "hv/image/hypervisor_main.hpp"
 #include "hv/lib/format.hpp"
 #include "hv/platform/boot_info.hpp"
@@ -126,6 +127,8 @@ extern "C" __attribute__((visibility("default"))) EFI_STATUS efi_main(EFI_HANDLE
               boot_info.config.heap_mib, (unsigned long long)status);
     boot_info.heap_base = heap;
     boot_info.heap_size = heap_pages * 4096ull;
+    if (!image::heap().init(reinterpret_cast<void*>(heap), boot_info.heap_size))
+        panic("the heap region is too small to hold the heap's own metadata");
 
     allocate_frame_allocator_storage(bs, boot_info.allocator_storage_base, boot_info.allocator_storage_size);
 

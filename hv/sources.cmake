@@ -29,6 +29,7 @@ list(APPEND SAMEPAGE_IMAGE_SOURCES
   hv/image/selftest_commands.cpp
   hv/rt/cxa.cpp
   hv/rt/init_array.cpp
+  hv/rt/new_delete.cpp
   hv/rt/panic_image.cpp
   hv/rt/startup_probe.cpp
   hv/rt/string.cpp

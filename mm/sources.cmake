@@ -7,4 +7,5 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   mm/frame_allocator.cpp
   mm/reverse_map.cpp
   mm/page_table_instances.cpp
+  mm/small_heap.cpp
 )

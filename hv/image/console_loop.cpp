@@ -15,8 +15,6 @@ namespace sp {
 namespace {
 
 Platform platform;
-// Static: the shell holds its reply arena and history (tens of KiB), too big for the stack.
-alignas(console::Shell) unsigned char shell_storage[sizeof(console::Shell)];
 
 // Carries out a reboot or power-off once its reply has reached the wire.
 void act_on_requests(image::Console& con)
@@ -37,7 +35,8 @@ void run_console_loop(const BootInfo& info)
 {
     platform.boot = &info;
     auto& con = image::console();
-    auto* shell = new (shell_storage) console::Shell(con, &platform);
+    // On the heap: the shell holds its reply arena and history (tens of KiB).
+    auto* shell = new console::Shell(con, &platform);
     add_platform_commands(*shell);
     if (info.config.test_exit != TestExit::none) add_selftest_commands(*shell);
     format(con, "ready: type 'help' for the commands\n");

@@ -23,7 +23,6 @@ mm::MemoryRegion regions[max_regions];
 mm::FrameAllocator allocator;
 mm::IdentityMemory identity;
 x86::HostTlb host_tlb;
-alignas(HostTable) unsigned char host_table_storage[sizeof(HostTable)];
 HostTable* host_table = nullptr;
 HostPagingStats paging_stats;
 // Frames of the firmware's page tables held while they are live, freed after the switch.
@@ -112,8 +111,7 @@ void setup_memory(const BootInfo& info, Sink& log)
     // CR0.WP is clear: clear it until our own tables are live.
     uint64_t cr0 = x86::read_cr0();
     asm volatile("mov %0, %%cr0" ::"r"(cr0 & ~cr0_wp) : "memory");
-    host_table = new (host_table_storage)
-        HostTable(allocator, mm::Owner::hypervisor(), identity, host_tlb, mm::AddressSpaceTag{});
+    host_table = new HostTable(allocator, mm::Owner::hypervisor(), identity, host_tlb, mm::AddressSpaceTag{});
     host_table->cpus().add(x86::HostTlb::boot_cpu);
     if (host_table->init() != mm::MmError::ok) panic("no frame for the host page-table root");
     map_identity(info.memory_map, info.memory_map_count, top);

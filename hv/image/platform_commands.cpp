@@ -5,6 +5,7 @@
 #include "hv/console/arguments.hpp"
 #include "hv/console/command.hpp"
 #include "hv/console/reply.hpp"
+#include "hv/image/heap.hpp"
 #include "hv/image/memory_setup.hpp"
 #include "hv/image/platform.hpp"
 #include "mm/memory_pressure.hpp"
@@ -109,7 +110,17 @@ void mem_command(const Arguments&, Reply& reply, void* context)
         .u64("mapped_bytes", paging.mapped_bytes)
         .u64("firmware_table_pages_freed", paging.firmware_table_pages_freed);
     data.object("image").hex("base", boot.image_base).u64("size_bytes", boot.image_size);
-    data.object("heap").hex("base", boot.heap_base).u64("size_bytes", boot.heap_size);
+    HeapStats heap = image::heap().stats();
+    data.object("heap")
+        .hex("base", boot.heap_base)
+        .u64("size_bytes", heap.region_bytes)
+        .u64("in_use_bytes", heap.reserved_bytes)
+        .u64("requested_bytes", heap.requested_bytes)
+        .u64("peak_bytes", heap.peak_reserved_bytes)
+        .u64("free_bytes", heap.free_bytes)
+        .u64("largest_free_block", heap.largest_free_block)
+        .u64("live_allocations", heap.live_allocations)
+        .u64("metadata_bytes", heap.metadata_bytes);
 }
 
 void reboot_command(const Arguments&, Reply& reply, void* context)

@@ -81,7 +81,9 @@ def check_commands(m):
     mem = json_reply(run_command(m, "mem --json"), "mem --json")
     check(mem.get("ok") is True, "mem --json not ok", json.dumps(mem))
     check(mem["data"]["firmware"]["usable_bytes"] > 0, "mem reports no usable memory", json.dumps(mem))
-    check(mem["data"]["heap"]["size_bytes"] > 0, "mem reports no heap", json.dumps(mem))
+    heap = mem["data"]["heap"]
+    check(heap["size_bytes"] > 0 and heap["live_allocations"] >= 2 and 0 < heap["in_use_bytes"] < heap["size_bytes"],
+          "mem shows no heap in use (the shell and the host page table live there)", json.dumps(heap))
     frames = mem["data"]["frames"]
     check(frames["free"] > 0 and frames["hypervisor"] > 0 and frames["vms"] == 0,
           "mem frames by owner are implausible", json.dumps(frames))

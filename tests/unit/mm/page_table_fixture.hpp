@@ -13,9 +13,9 @@ template <typename Format>
 struct TableFixture {
     using Table = PageTable<Format, FakeMemory, RecordingTlb>;
 
-    explicit TableFixture(uint64_t table_memory = 4ull << 20, Owner owner = Owner::vm(7))
-        : machine(table_memory), owner(owner),
-          table(machine.allocator, owner, machine.memory, tlb, AddressSpaceTag{AddressSpaceKind::ept, 42})
+    explicit TableFixture(uint64_t table_memory = 4ull << 20, Owner table_owner = Owner::vm(7))
+        : machine(table_memory), owner(table_owner),
+          table(machine.allocator, table_owner, machine.memory, tlb, AddressSpaceTag{AddressSpaceKind::ept, 42})
     {
         table.cpus().add(0);
         table.cpus().add(3);

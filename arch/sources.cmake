@@ -12,4 +12,7 @@ list(APPEND SAMEPAGE_IMAGE_SOURCES
   arch/x86/serial_16550.cpp
   arch/x86/switch_stack.S
   arch/x86/test_exit.cpp
+  arch/svm/svm_cpu.cpp
+  arch/svm/svm_entry.S
+  arch/svm/svm_vcpu.cpp
 )

@@ -11,6 +11,7 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   hv/console/reply_text.cpp
   hv/console/shell.cpp
   hv/console/tokenizer.cpp
+  hv/guest/test_guest_loader.cpp
   hv/lib/sink.cpp
   hv/lib/format.cpp
   hv/platform/acpi_rsdp.cpp
@@ -20,6 +21,8 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   hv/platform/memory_regions.cpp
 )
 list(APPEND SAMEPAGE_IMAGE_SOURCES
+  hv/guest/test_guest_table.cpp
+  hv/guest/test_guests.S
   hv/image/banner.cpp
   hv/image/console.cpp
   hv/image/console_loop.cpp

@@ -1,13 +1,33 @@
 #include "hv/image/hypervisor_main.hpp"
 
 #include "arch/x86/cpu.hpp"
+#include "arch/svm/svm_cpu.hpp"
 #include "arch/x86/descriptors.hpp"
 #include "hv/image/banner.hpp"
 #include "hv/image/console.hpp"
 #include "hv/image/console_loop.hpp"
 #include "hv/image/memory_setup.hpp"
+#include "hv/lib/format.hpp"
 
 namespace sp {
+namespace {
+
+// Switches the boot CPU's virtualization extension on where the CPU offers it.
+void enable_virtualization(const BootInfo& info, Sink& out)
+{
+    if (x86::virtualization_problem(info.cpu)) return; // the banner said why
+    if (info.cpu.svm.supported) {
+        if (const char* problem = svm::enable_on_this_cpu(0, frame_allocator()))
+            format(out, "svm: not enabled: %s\n", problem);
+        else
+            format(out, "svm: enabled on CPU 0 (host save area at 0x%llx)\n",
+                   (unsigned long long)svm::per_cpu(0).host_save_area_pa);
+        return;
+    }
+    format(out, "vmx: this build does not run guests on Intel VMX yet\n");
+}
+
+} // namespace
 
 void hypervisor_main(const BootInfo& info)
 {
@@ -16,6 +36,7 @@ void hypervisor_main(const BootInfo& info)
     Sink& out = image::console();
     print_banner(out, info);
     setup_memory(info, out);
+    enable_virtualization(info, out);
     run_console_loop(info);
 }
 

@@ -50,6 +50,8 @@ def check_banner(m):
     c.expect(r"boot services: exited after \d+ attempts?; own GDT, TSS and IDT loaded", 60)
     paging = c.expect(r"paging: own identity map of (\d+) GiB in (\d+) table pages; (\d+) firmware table pages freed", 60)
     check(int(paging.group(2)) > 1, "no host page tables built", paging.group(0))
+    if m.vendor == "AMD":
+        c.expect(r"svm: enabled on CPU 0 \(host save area at 0x[0-9a-f]+\)", 30)
     c.expect(PROMPT, 60)
 
 

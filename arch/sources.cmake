@@ -3,6 +3,9 @@
 list(APPEND SAMEPAGE_PORTABLE_SOURCES
   arch/x86/cpu_features.cpp
   arch/x86/exception_names.cpp
+  arch/svm/asid_allocator.cpp
+  arch/svm/vmcb_setup.cpp
+  arch/svm/vmrun_checks.cpp
 )
 list(APPEND SAMEPAGE_IMAGE_SOURCES
   arch/x86/cpu_probe.cpp

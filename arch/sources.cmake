@@ -12,6 +12,8 @@ list(APPEND SAMEPAGE_IMAGE_SOURCES
   arch/x86/descriptors.cpp
   arch/x86/exception_entry.S
   arch/x86/exception_report.cpp
+  arch/x86/interrupt_entry.S
+  arch/x86/lapic_timer.cpp
   arch/x86/serial_16550.cpp
   arch/x86/switch_stack.S
   arch/x86/test_exit.cpp

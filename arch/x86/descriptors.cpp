@@ -3,6 +3,8 @@
 #include <stddef.h>
 
 extern "C" const uint64_t exception_stub_table[32];
+extern "C" void interrupt_timer_stub();
+extern "C" void interrupt_spurious_stub();
 
 namespace sp::x86 {
 namespace {
@@ -30,7 +32,7 @@ struct IdtEntry {
 alignas(16) unsigned char fault_stack[16384];
 Tss64 tss;
 uint64_t gdt[5];
-IdtEntry idt[32];
+IdtEntry idt[256];
 
 constexpr uint64_t code64 = 0x00af9a000000ffffull; // present, ring 0, code, L=1
 constexpr uint64_t data64 = 0x00cf92000000ffffull; // present, ring 0, data, writable
@@ -88,6 +90,8 @@ void install_descriptor_tables()
         uint8_t ist = (v == 2 || v == 8 || v == 18) ? 1 : 0; // NMI, #DF, #MC
         idt[v] = interrupt_gate(exception_stub_table[v], ist);
     }
+    idt[vector::timer] = interrupt_gate(reinterpret_cast<uint64_t>(interrupt_timer_stub), 0);
+    idt[vector::spurious] = interrupt_gate(reinterpret_cast<uint64_t>(interrupt_spurious_stub), 0);
     TablePointer idtr{sizeof idt - 1, reinterpret_cast<uint64_t>(idt)};
     asm volatile("lidt %0" ::"m"(idtr));
 }

@@ -11,6 +11,12 @@ constexpr uint16_t kernel_data = 0x10;
 constexpr uint16_t tss = 0x18;
 } // namespace selector
 
+// Interrupt vectors the hypervisor uses (above the 32 exception vectors).
+namespace vector {
+constexpr uint8_t timer = 0x20;    // LAPIC timer: time slices
+constexpr uint8_t spurious = 0xff; // LAPIC spurious interrupts: no EOI
+} // namespace vector
+
 // Loads the GDT, reloads every segment register, loads TR, and installs the IDT. Call once per
 // CPU after ExitBootServices, with interrupts disabled.
 void install_descriptor_tables();

@@ -1,6 +1,7 @@
 #include "hv/image/console_loop.hpp"
 
 #include "arch/x86/cpu.hpp"
+#include "arch/x86/lapic_timer.hpp"
 #include "arch/x86/test_exit.hpp"
 #include "hv/console/shell.hpp"
 #include "hv/image/console.hpp"
@@ -46,7 +47,9 @@ void run_console_loop(const BootInfo& info)
         if (c >= 0) shell->feed(static_cast<uint8_t>(c));
         con.pump();
         act_on_requests(con);
-        if (c < 0) x86::cpu_relax();
+        // Idle: sleep until the next timer tick (at most 10 ms of input latency) instead of
+        // spinning; keep pumping while output is queued so the UART stays busy.
+        if (c < 0 && con.pending() == 0) x86::wait_for_interrupt();
     }
 }
 

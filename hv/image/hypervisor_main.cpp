@@ -3,11 +3,13 @@
 #include "arch/x86/cpu.hpp"
 #include "arch/svm/svm_cpu.hpp"
 #include "arch/x86/descriptors.hpp"
+#include "arch/x86/lapic_timer.hpp"
 #include "hv/image/banner.hpp"
 #include "hv/image/console.hpp"
 #include "hv/image/console_loop.hpp"
 #include "hv/image/memory_setup.hpp"
 #include "hv/lib/format.hpp"
+#include "hv/lib/panic.hpp"
 
 namespace sp {
 namespace {
@@ -27,6 +29,17 @@ void enable_virtualization(const BootInfo& info, Sink& out)
     format(out, "vmx: this build does not run guests on Intel VMX yet\n");
 }
 
+// Periodic ticks: they bound guests' time slices and wake the idle loop.
+void start_timer(Sink& out)
+{
+    constexpr uint32_t tick_ms = 10;
+    x86::LapicTimerInfo timer;
+    if (const char* problem = x86::start_lapic_timer(tick_ms, timer))
+        panic("timer: %s", problem);
+    format(out, "timer: LAPIC at 0x%llx, %u counts per ms (PIT-calibrated), %u ms ticks\n",
+           (unsigned long long)timer.mmio_base, timer.counts_per_ms, timer.period_ms);
+}
+
 } // namespace
 
 void hypervisor_main(const BootInfo& info)
@@ -37,6 +50,7 @@ void hypervisor_main(const BootInfo& info)
     print_banner(out, info);
     setup_memory(info, out);
     enable_virtualization(info, out);
+    start_timer(out);
     run_console_loop(info);
 }
 

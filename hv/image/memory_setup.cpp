@@ -54,11 +54,15 @@ void map_identity(const FirmwareRegion* map, size_t count, uint64_t top)
         }
     };
     // Walk the address space in order; the firmware map is not necessarily sorted.
+    // The IOAPIC and local APIC registers are uncacheable whether or not the map lists them.
+    constexpr uint64_t apic_base = 0xfec00000, apic_end = 0xff000000;
     while (cursor < top) {
         uint64_t next_mmio = top, next_mmio_end = top;
-        for (size_t i = 0; i < count; ++i) {
-            if (memory_kind_of(map[i].type) != mm::MemoryKind::mmio) continue;
-            uint64_t b = map[i].base, e = map[i].base + map[i].pages * 4096;
+        for (size_t i = 0; i <= count; ++i) {
+            bool apic = i == count;
+            if (!apic && memory_kind_of(map[i].type) != mm::MemoryKind::mmio) continue;
+            uint64_t b = apic ? apic_base : map[i].base;
+            uint64_t e = apic ? apic_end : map[i].base + map[i].pages * 4096;
             if (e <= cursor || b >= next_mmio) continue;
             next_mmio = b < cursor ? cursor : b;
             next_mmio_end = e;

@@ -19,6 +19,18 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   hv/platform/cpu_report.cpp
   hv/platform/firmware_memory.cpp
   hv/platform/memory_regions.cpp
+  hv/vm/cpuid_policy.cpp
+  hv/vm/exit_dispatcher.cpp
+  hv/vm/exit_names.cpp
+  hv/vm/guest_log.cpp
+  hv/vm/hypercalls.cpp
+  hv/vm/msr_table.cpp
+  hv/vm/port_io.cpp
+  hv/vm/uart16550.cpp
+  hv/vm/vm.cpp
+  hv/vm/vm_commands.cpp
+  hv/vm/vm_registry.cpp
+  hv/vm/xsetbv_policy.cpp
 )
 list(APPEND SAMEPAGE_IMAGE_SOURCES
   hv/guest/test_guest_table.cpp
@@ -30,6 +42,8 @@ list(APPEND SAMEPAGE_IMAGE_SOURCES
   hv/image/memory_setup.cpp
   hv/image/platform_commands.cpp
   hv/image/selftest_commands.cpp
+  hv/image/svm_guest.cpp
+  hv/image/vm_host.cpp
   hv/rt/cxa.cpp
   hv/rt/init_array.cpp
   hv/rt/new_delete.cpp

@@ -2,7 +2,8 @@
  * VMRUN restores only RAX, RSP and RIP of the host (and some control state): every other
  * general register is saved here, and the hidden segment state (FS/GS/TR/LDTR bases,
  * KernelGsBase, STAR...) through VMSAVE/VMLOAD on a host VMCB. GIF is cleared around the
- * switch so that no interrupt lands between VMLOAD and VMRUN. */
+ * switch so that no interrupt lands between VMLOAD and VMRUN; the host's IF is set during
+ * VMRUN so that (with V_INTR_MASKING) a physical interrupt exits the guest. */
     .section .text
     .globl svm_run_guest
     .hidden svm_run_guest
@@ -18,6 +19,7 @@ svm_run_guest:
     pushq %rdi              /* guest VMCB */
 
     clgi
+    sti                     /* held off by GIF=0; lets a host interrupt end the guest's turn */
     movq %rsi, %rax
     vmsave %rax             /* host hidden state */
 
@@ -61,7 +63,8 @@ svm_run_guest:
 
     movq 8(%rsp), %rax      /* host VMCB */
     vmload %rax
-    stgi
+    stgi                    /* a pending host interrupt (the timer) is taken here */
+    cli
 
     addq $24, %rsp
     popq %r15

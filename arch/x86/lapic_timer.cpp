@@ -1,5 +1,6 @@
 #include "arch/x86/lapic_timer.hpp"
 
+#include "arch/x86/cpu.hpp"
 #include "arch/x86/descriptors.hpp"
 #include "arch/x86/io.hpp"
 
@@ -17,12 +18,13 @@ constexpr uint32_t pit_hz = 1193182;
 
 volatile uint32_t* lapic = nullptr;
 volatile uint64_t ticks = 0;
+LapicTimerInfo timer_info;
 
 uint32_t read_reg(uint32_t offset) { return lapic[offset / 4]; }
 void write_reg(uint32_t offset, uint32_t value) { lapic[offset / 4] = value; }
 
 // Counts the LAPIC timer makes in `ms` milliseconds of PIT channel 2 (gate via port 0x61).
-uint32_t calibrate(uint32_t ms)
+uint32_t calibrate(uint32_t ms, uint64_t& tsc_elapsed)
 {
     uint32_t pit_count = pit_hz * ms / 1000;
     uint8_t port61 = inb(0x61);
@@ -36,9 +38,11 @@ uint32_t calibrate(uint32_t ms)
     write_reg(reg_divide, divide_by_16);
     write_reg(reg_lvt_timer, lvt_masked | vector::timer);
     write_reg(reg_initial_count, 0xffffffffu);
+    uint64_t tsc_start = rdtsc();
     for (uint64_t spins = 0; !(inb(0x61) & 0x20); ++spins) // OUT2 goes high at terminal count
         if (spins > 100000000ull) return 0;
     uint32_t elapsed = 0xffffffffu - read_reg(reg_current_count);
+    tsc_elapsed = rdtsc() - tsc_start;
     write_reg(reg_initial_count, 0);
     outb(0x61, port61);
     return elapsed;
@@ -61,16 +65,20 @@ const char* start_lapic_timer(uint32_t period_ms, LapicTimerInfo& info)
     lapic = reinterpret_cast<volatile uint32_t*>(info.mmio_base);
     write_reg(reg_svr, svr_enable | vector::spurious);
     constexpr uint32_t calibration_ms = 10;
-    uint32_t counts = calibrate(calibration_ms);
+    uint64_t tsc = 0;
+    uint32_t counts = calibrate(calibration_ms, tsc);
+    info.tsc_per_ms = tsc / calibration_ms;
     if (counts < calibration_ms) return "the LAPIC timer did not count during PIT calibration";
     info.counts_per_ms = counts / calibration_ms;
     info.period_ms = period_ms;
     write_reg(reg_lvt_timer, lvt_periodic | vector::timer);
     write_reg(reg_initial_count, info.counts_per_ms * period_ms);
+    timer_info = info;
     return nullptr;
 }
 
 uint64_t timer_ticks() { return ticks; }
+const LapicTimerInfo& lapic_timer_info() { return timer_info; }
 
 void wait_for_interrupt() { asm volatile("sti; hlt; cli" ::: "memory"); }
 

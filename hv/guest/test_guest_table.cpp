@@ -2,11 +2,13 @@
 #include "hv/guest/test_guest_image.hpp"
 
 extern "C" const uint8_t test_guest_hello_start[], test_guest_hello_end[];
+extern "C" const uint8_t test_guest_spin_start[], test_guest_spin_end[];
 
 namespace sp {
 namespace {
 const TestGuestImage images[] = {
     {"hello", test_guest_hello_start, static_cast<size_t>(test_guest_hello_end - test_guest_hello_start)},
+    {"spin", test_guest_spin_start, static_cast<size_t>(test_guest_spin_end - test_guest_spin_start)},
 };
 } // namespace
 

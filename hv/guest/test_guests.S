@@ -46,4 +46,13 @@ hello_message:
     .asciz "hello from a Samepage test guest\n"
 test_guest_hello_end:
 
+/* ---- spin: loops forever with interrupts off; the timer must still take the CPU back. ---- */
+    .globl test_guest_spin_start, test_guest_spin_end
+    .hidden test_guest_spin_start, test_guest_spin_end
+    .balign 16
+test_guest_spin_start:
+    cli
+1:  jmp 1b
+test_guest_spin_end:
+
     .section .note.GNU-stack,"",@progbits

@@ -8,6 +8,7 @@
 #include "hv/image/platform.hpp"
 #include "hv/image/platform_commands.hpp"
 #include "hv/image/selftest_commands.hpp"
+#include "hv/image/vm_host.hpp"
 #include "hv/lib/format.hpp"
 
 #include <new>
@@ -40,6 +41,7 @@ void run_console_loop(const BootInfo& info)
     auto* shell = new console::Shell(con, &platform);
     add_platform_commands(*shell);
     if (info.config.test_exit != TestExit::none) add_selftest_commands(*shell);
+    vm_host_init(info, *shell, x86::lapic_timer_info().tsc_per_ms);
     format(con, "ready: type 'help' for the commands\n");
     shell->start();
     for (;;) {
@@ -47,9 +49,10 @@ void run_console_loop(const BootInfo& info)
         if (c >= 0) shell->feed(static_cast<uint8_t>(c));
         con.pump();
         act_on_requests(con);
+        bool guests_ran = run_vms_once();
         // Idle: sleep until the next timer tick (at most 10 ms of input latency) instead of
         // spinning; keep pumping while output is queued so the UART stays busy.
-        if (c < 0 && con.pending() == 0) x86::wait_for_interrupt();
+        if (!guests_ran && c < 0 && con.pending() == 0) x86::wait_for_interrupt();
     }
 }
 

@@ -1,0 +1,16 @@
+// The image's VMs: the registry the console commands see, the SVM guests behind it, the
+// `vm start` command, and the scheduler that gives each running VM a time slice in turn.
+#pragma once
+#include "hv/console/shell.hpp"
+#include "hv/platform/boot_info.hpp"
+
+namespace sp {
+
+// Sets up the registry and adds the VM commands (vm start/list/info/log/kill, log follow).
+void vm_host_init(const BootInfo& info, console::Shell& shell, uint64_t tsc_per_ms);
+
+// Runs every runnable VM for up to one timer tick each. Returns false when no VM could run
+// (the caller may sleep until the next interrupt).
+bool run_vms_once();
+
+} // namespace sp

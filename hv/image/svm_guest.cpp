@@ -112,6 +112,7 @@ bool SvmGuest::run_until(uint64_t deadline_tick, svm::AsidAllocator& asids, bool
                 release();
                 return false;
             }
+            vm_.prepare_restart(); // vCPU events and devices start over as after power-on
             break;
         case vm::ActionKind::stop:
             release();

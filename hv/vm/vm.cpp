@@ -91,6 +91,15 @@ void Vm::resume()
     if (state() == VmState::paused) set_state(VmState::running);
 }
 
+void Vm::prepare_restart()
+{
+    for (uint32_t i = 0; i < kMaxVcpus; ++i) {
+        vcpus_[i].pending_event = EventInjection{};
+        vcpus_[i].halted = false;
+    }
+    uart_.reset();
+}
+
 uint64_t Vm::exits(ExitKind kind) const
 {
     unsigned i = static_cast<unsigned>(kind);

@@ -107,6 +107,9 @@ public:
     bool pause_requested() const { return __atomic_load_n(&pause_, __ATOMIC_ACQUIRE); }
     // Resumes a paused VM (the scheduler enters it again).
     void resume();
+    // After a `restart` action, before the guest runs again: vCPUs (pending event, halted) and
+    // devices (UART registers) start over as after power-on. Log, counters, id and name stay.
+    void prepare_restart();
 
     // Counters.
     uint64_t exits(ExitKind kind) const;

@@ -50,7 +50,7 @@ uint32_t VmRegistry::take_id()
     // and the loop ends.
     for (;;) {
         uint32_t id = next_id_;
-        next_id_ = 1;
+        next_id_ = next_id_ == kMaxId ? 1 : next_id_ + 1;
         bool taken = false;
         for (size_t i = 0; i < kCapacity; ++i)
             if (used_[i] && vms_[i].id() == id) taken = true;

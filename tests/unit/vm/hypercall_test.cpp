@@ -50,6 +50,18 @@ TEST_CASE("Hypercall 1 with a buffer outside RAM or wrapping around returns 'bad
     CHECK(m.vm->state() == VmState::running);
 }
 
+TEST_CASE("Hypercall 1 with a buffer that starts in RAM and runs off its end prints not even the part inside", "[vm][hypercall]")
+{
+    Machine m;
+    uint64_t end = m.guest_ram.ram.size();
+    std::memset(m.guest_ram.ram.data() + end - 100, 'p', 100); // no NUL: the length decides
+    m.complete(m.hypercall(hypercall::print, end - 100, 200));
+    CHECK(m.guest.rax == err(hypercall::bad_address));
+    CHECK(m.log_text().empty());
+    m.complete(m.hypercall(hypercall::print, end - 100, 100)); // exactly up to the end: fine
+    CHECK(m.guest.rax == 100);
+}
+
 TEST_CASE("Hypercall 1 refuses more than 4096 bytes and prints nothing for a zero length", "[vm][hypercall]")
 {
     Machine m;

@@ -204,3 +204,22 @@ TEST_CASE("String port I/O (INS/OUTS) stops the VM naming the port: it is not em
     CHECK(std::string(a.message) == "vm 1 (test): string port I/O (OUTS) on port 0x3f8 is not supported at rip 0x100000");
     CHECK(m.vm->state() == VmState::stopped);
 }
+
+TEST_CASE("After a restart the embedder's prepare_restart() resets vCPUs and the UART but keeps the log", "[vm][io][reset]")
+{
+    Machine m;
+    m.complete(m.out(0x3fb, 0x83)); // DLAB set, 8N1
+    m.complete(m.out(0x3f8, 0x0c)); // divisor 12
+    m.vcpu().halted = true;
+    m.vcpu().pending_event.pending = true;
+    m.vm->log().write("before\n", 7);
+    REQUIRE(m.run(m.out(0x64, 0xfe)).kind == ActionKind::restart);
+    m.vm->prepare_restart();
+    CHECK_FALSE(m.vcpu().halted);
+    CHECK_FALSE(m.vcpu().pending_event.pending);
+    CHECK(read_port(m, 0x3fb) == 0x00); // LCR back to its reset value: DLAB clear
+    guest_prints(m, "after\n");
+    CHECK(m.log_text() == "before\nafter\n");
+    CHECK(m.vm->counters.restarts == 1);
+    CHECK(m.vm->state() == VmState::running);
+}

@@ -27,14 +27,21 @@ bool ReverseMap::frame_index(uint64_t hpa, uint64_t& index) const
     return true;
 }
 
+void* ReverseMap::new_node_page()
+{
+    void* page = pages_->get_page();
+    if (page == nullptr) return nullptr;
+    SP_ASSERT((reinterpret_cast<uintptr_t>(page) & (kPageSize - 1)) == 0);
+    SP_ASSERT((reinterpret_cast<uintptr_t>(page) >> kTagShift) == 0); // fits beside the tag
+    ++node_pages_;
+    return page;
+}
+
 ReverseMap::Node* ReverseMap::new_node()
 {
     if (free_nodes_ == nullptr) {
-        void* page = pages_->get_page();
+        void* page = new_node_page();
         if (page == nullptr) return nullptr;
-        SP_ASSERT((reinterpret_cast<uintptr_t>(page) & (kPageSize - 1)) == 0);
-        SP_ASSERT((reinterpret_cast<uintptr_t>(page) >> kTagShift) == 0); // fits beside the tag
-        ++node_pages_;
         Node* nodes = static_cast<Node*>(page);
         for (size_t i = 0; i < kPageSize / sizeof(Node); ++i) {
             nodes[i].next = free_nodes_;
@@ -49,6 +56,31 @@ ReverseMap::Node* ReverseMap::new_node()
     return node;
 }
 
+ReverseMap::Small* ReverseMap::new_small()
+{
+    if (free_small_ == nullptr) {
+        void* page = new_node_page();
+        if (page == nullptr) return nullptr;
+        Small* smalls = static_cast<Small*>(page);
+        for (size_t i = 0; i < kPageSize / sizeof(Small); ++i) {
+            smalls[i].mappers[0] = reinterpret_cast<uintptr_t>(free_small_);
+            free_small_ = &smalls[i];
+        }
+    }
+    Small* small = free_small_;
+    free_small_ = reinterpret_cast<Small*>(static_cast<uintptr_t>(small->mappers[0]));
+    for (uint64_t& m : small->mappers) m = 0;
+    ++small_in_use_;
+    return small;
+}
+
+void ReverseMap::free_small(Small* small)
+{
+    small->mappers[0] = reinterpret_cast<uintptr_t>(free_small_);
+    free_small_ = small;
+    --small_in_use_;
+}
+
 void ReverseMap::free_node(Node* node)
 {
     node->next = free_nodes_;
@@ -60,6 +92,11 @@ bool ReverseMap::contains_locked(uint64_t index, uint64_t mapper) const
 {
     uint64_t slot = slots_[index];
     if (tag(slot) == kSingle) return slot == mapper;
+    if (const Small* small = small_of(slot)) {
+        for (uint64_t m : small->mappers)
+            if (m == mapper) return true;
+        return false;
+    }
     for (const Node* node = chain(slot); node; node = node->next)
         for (uint64_t m : node->mappers)
             if (m == mapper) return true;
@@ -76,11 +113,28 @@ MmError ReverseMap::add_locked(uint64_t index, uint64_t mapper)
     }
     if (contains_locked(index, mapper)) return MmError::already_mapped;
     if (tag(slot) == kSingle) {
-        // Second mapper: the frame becomes shared and moves to a chain.
+        // Second mapper: the frame becomes shared and moves to a small node.
+        Small* small = new_small();
+        if (small == nullptr) return MmError::no_memory;
+        small->mappers[0] = slot;
+        small->mappers[1] = mapper;
+        slot = small_slot(small);
+        ++mappings_;
+        return MmError::ok;
+    }
+    if (Small* small = small_of(slot)) {
+        for (uint64_t& m : small->mappers)
+            if (m == 0) {
+                m = mapper;
+                ++mappings_;
+                return MmError::ok;
+            }
+        // Fifth mapper: move to a chain node.
         Node* node = new_node();
         if (node == nullptr) return MmError::no_memory;
-        node->mappers[0] = slot;
-        node->mappers[1] = mapper;
+        for (unsigned i = 0; i < kPerSmall; ++i) node->mappers[i] = small->mappers[i];
+        node->mappers[kPerSmall] = mapper;
+        free_small(small);
         slot = chain_slot(node);
         ++mappings_;
         return MmError::ok;
@@ -109,6 +163,26 @@ MmError ReverseMap::remove_locked(uint64_t index, uint64_t mapper)
         if (slot != mapper) return MmError::not_found;
         slot = 0;
         --mappings_;
+        return MmError::ok;
+    }
+    if (Small* small = small_of(slot)) {
+        uint64_t left = 0, only = 0;
+        bool found = false;
+        for (uint64_t& m : small->mappers) {
+            if (m == mapper && !found) {
+                m = 0;
+                found = true;
+            } else if (m) {
+                ++left;
+                only = m;
+            }
+        }
+        if (!found) return MmError::not_found;
+        --mappings_;
+        if (left == 1) { // back to the inline form
+            free_small(small);
+            slot = only;
+        }
         return MmError::ok;
     }
     Node* prev = nullptr;
@@ -199,10 +273,11 @@ ReverseMapStats ReverseMap::stats() const
     for (uint64_t i = 0; i < frames_; ++i) {
         if (slots_[i] == 0) continue;
         ++s.mapped_frames;
-        if (tag(slots_[i]) == kChain) ++s.shared_frames;
+        if (tag(slots_[i]) != kSingle) ++s.shared_frames;
     }
     s.mappings = mappings_;
     s.nodes_in_use = nodes_in_use_;
+    s.small_nodes_in_use = small_in_use_;
     s.node_pages = node_pages_;
     s.bytes = storage_bytes(frames_) + node_pages_ * kPageSize;
     return s;

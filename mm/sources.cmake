@@ -8,4 +8,13 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   mm/reverse_map.cpp
   mm/page_table_instances.cpp
   mm/small_heap.cpp
+  mm/sharing/sharing_error.cpp
+  mm/sharing/fingerprint.cpp
+  mm/sharing/fingerprint_index.cpp
+  mm/sharing/stable_nodes.cpp
+  mm/sharing/tunables.cpp
+  mm/sharing/engine.cpp
+  mm/sharing/scanner.cpp
+  mm/sharing/cow.cpp
+  mm/sharing/large_mappings.cpp
 )

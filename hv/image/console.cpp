@@ -2,7 +2,10 @@
 
 #include <new>
 
+#include <stdarg.h>
+
 #include "arch/x86/cpu.hpp"
+#include "hv/lib/format.hpp"
 
 namespace sp::image {
 namespace {
@@ -29,6 +32,17 @@ void console_emergency_write(const char* text)
             while (!com1.try_send('\r')) x86::cpu_relax();
         while (!com1.try_send(static_cast<uint8_t>(*p))) x86::cpu_relax();
     }
+}
+
+void console_emergency_format(const char* fmt, ...)
+{
+    char line[256];
+    BufferSink sink(line, sizeof line);
+    va_list args;
+    va_start(args, fmt);
+    vformat(sink, fmt, args);
+    va_end(args);
+    console_emergency_write(line);
 }
 
 } // namespace sp::image

@@ -14,5 +14,7 @@ Console& console();
 // Writes straight to the UART, waiting as needed, after flushing what is queued: for panic and
 // exception reports, when the normal path may be what broke.
 void console_emergency_write(const char* text);
+// The same with printf-style formatting (one line of up to 255 characters).
+void console_emergency_format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
 } // namespace sp::image

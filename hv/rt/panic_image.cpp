@@ -15,17 +15,6 @@ namespace sp {
 namespace {
 bool panicking = false;
 
-void emergency(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-void emergency(const char* fmt, ...)
-{
-    char line[256];
-    BufferSink sink(line, sizeof line);
-    va_list args;
-    va_start(args, fmt);
-    vformat(sink, fmt, args);
-    va_end(args);
-    image::console_emergency_write(line);
-}
 } // namespace
 
 void panic(const char* fmt, ...)
@@ -47,27 +36,27 @@ void panic(const char* fmt, ...)
 
     uint64_t rsp, rbp;
     asm volatile("mov %%rsp, %0; mov %%rbp, %1" : "=r"(rsp), "=r"(rbp));
-    emergency("\nPANIC: %s\n", reason);
-    emergency("  caller %p  rsp %016llx  rbp %016llx  rflags %016llx\n",
+    image::console_emergency_format("\nPANIC: %s\n", reason);
+    image::console_emergency_format("  caller %p  rsp %016llx  rbp %016llx  rflags %016llx\n",
               __builtin_return_address(0), (unsigned long long)rsp, (unsigned long long)rbp,
               (unsigned long long)x86::read_rflags());
-    emergency("  cr0 %016llx  cr2 %016llx  cr3 %016llx  cr4 %016llx\n",
+    image::console_emergency_format("  cr0 %016llx  cr2 %016llx  cr3 %016llx  cr4 %016llx\n",
               (unsigned long long)x86::read_cr0(), (unsigned long long)x86::read_cr2(),
               (unsigned long long)x86::read_cr3(), (unsigned long long)x86::read_cr4());
-    emergency("  image base %p; backtrace (image offsets, for addr2line -e samepage.so):\n",
+    image::console_emergency_format("  image base %p; backtrace (image offsets, for addr2line -e samepage.so):\n",
               static_cast<void*>(ImageBase));
     // Walk saved frame pointers; stop at anything implausible rather than fault again.
     auto frame = reinterpret_cast<uint64_t*>(rbp);
     for (int depth = 0; depth < 16 && frame && (reinterpret_cast<uint64_t>(frame) & 7) == 0; ++depth) {
         uint64_t ret = frame[1];
         if (ret < reinterpret_cast<uint64_t>(ImageBase)) break;
-        emergency("    #%d 0x%llx\n", depth,
+        image::console_emergency_format("    #%d 0x%llx\n", depth,
                   (unsigned long long)(ret - reinterpret_cast<uint64_t>(ImageBase)));
         auto next = reinterpret_cast<uint64_t*>(frame[0]);
         if (next <= frame) break;
         frame = next;
     }
-    emergency("System halted.\n");
+    image::console_emergency_format("System halted.\n");
     x86::test_exit(false);
     x86::halt_forever();
 }

@@ -1,5 +1,7 @@
 #include "boot/uefi_allocator_storage.hpp"
 
+#include "boot/uefi_exit.hpp"
+
 #include "hv/lib/panic.hpp"
 #include "hv/platform/memory_regions.hpp"
 #include "mm/frame_allocator.hpp"
@@ -24,10 +26,7 @@ void allocate_frame_allocator_storage(EFI_BOOT_SERVICES* bs, uint64_t& base, uin
     if (EFI_ERROR(status)) panic("GetMemoryMap failed (EFI status 0x%llx)", (unsigned long long)status);
     size_t count = map_size / desc_size;
     if (count > max_regions) panic("the memory map has %zu regions; at most %zu are supported", count, max_regions);
-    for (size_t i = 0; i < count; ++i) {
-        auto d = reinterpret_cast<const EFI_MEMORY_DESCRIPTOR*>(static_cast<const uint8_t*>(raw) + i * desc_size);
-        firmware[i] = {d->PhysicalStart, d->NumberOfPages, d->Type, d->Attribute};
-    }
+    to_firmware_regions(raw, map_size, desc_size, firmware, max_regions);
     bs->FreePool(raw);
     to_memory_regions(firmware, count, regions, max_regions);
     auto layout = mm::FrameAllocator::plan(regions, count);

@@ -2,6 +2,17 @@
 
 namespace sp::boot {
 
+size_t to_firmware_regions(const void* raw, UINTN map_size, UINTN desc_size, FirmwareRegion* out, size_t max)
+{
+    size_t count = map_size / desc_size;
+    if (count > max) count = max;
+    for (size_t i = 0; i < count; ++i) {
+        auto d = reinterpret_cast<const EFI_MEMORY_DESCRIPTOR*>(static_cast<const uint8_t*>(raw) + i * desc_size);
+        out[i] = {d->PhysicalStart, d->NumberOfPages, d->Type, d->Attribute};
+    }
+    return count;
+}
+
 ExitResult exit_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE* st)
 {
     EFI_BOOT_SERVICES* bs = st->BootServices;
@@ -32,14 +43,8 @@ ExitResult exit_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE* st)
     if (result.status != EFI_SUCCESS) return result;
 
     auto regions = static_cast<FirmwareRegion*>(neutral);
-    size_t count = map_size / desc_size;
-    if (count > max_regions) count = max_regions;
-    for (size_t i = 0; i < count; ++i) {
-        auto d = reinterpret_cast<const EFI_MEMORY_DESCRIPTOR*>(static_cast<const uint8_t*>(raw) + i * desc_size);
-        regions[i] = {d->PhysicalStart, d->NumberOfPages, d->Type, d->Attribute};
-    }
     result.regions = regions;
-    result.region_count = count;
+    result.region_count = to_firmware_regions(raw, map_size, desc_size, regions, max_regions);
     return result;
 }
 

@@ -5,6 +5,7 @@
 // translations behind.
 #pragma once
 #include "arch/svm/svm_vcpu.hpp"
+#include "arch/x86/host_tlb.hpp"
 #include "hv/lib/panic.hpp"
 #include "mm/tlb.hpp"
 
@@ -15,9 +16,7 @@ public:
     void attach(SvmVcpu* vcpu) { vcpu_ = vcpu; }
     void invalidate(const mm::TlbInvalidation& request)
     {
-        mm::CpuSet others = request.cpus;
-        others.remove(0);
-        if (others.count() != 0) panic("nested TLB flush for CPUs other than the boot CPU: no shoot-down yet");
+        x86::require_boot_cpu_only(request.cpus, "nested");
         ++requests_;
         if (vcpu_) vcpu_->request_tlb_flush();
     }

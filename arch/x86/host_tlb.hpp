@@ -10,6 +10,15 @@
 
 namespace sp::x86 {
 
+// Panics when `cpus` names any CPU but the boot CPU: shoot-down by IPI does not exist yet, and
+// a flush that silently skipped a CPU would leave stale translations there.
+inline void require_boot_cpu_only(const mm::CpuSet& cpus, const char* what)
+{
+    mm::CpuSet others = cpus;
+    others.remove(0);
+    if (others.count() != 0) panic("%s TLB flush for CPUs other than the boot CPU: shoot-down is not supported yet", what);
+}
+
 class HostTlb {
 public:
     static constexpr unsigned boot_cpu = 0;
@@ -17,10 +26,7 @@ public:
 
     void invalidate(const mm::TlbInvalidation& request)
     {
-        mm::CpuSet others = request.cpus;
-        others.remove(boot_cpu);
-        if (others.count() != 0)
-            panic("host TLB flush for CPUs other than the boot CPU: shoot-down is not supported yet");
+        require_boot_cpu_only(request.cpus, "host");
         if (!request.cpus.contains(boot_cpu)) return;
         ++flushes_;
         uint64_t pages = (request.size + 4095) / 4096;

@@ -3,12 +3,14 @@
 
 extern "C" const uint8_t test_guest_hello_start[], test_guest_hello_end[];
 extern "C" const uint8_t test_guest_spin_start[], test_guest_spin_end[];
+extern "C" const uint8_t test_guest_echo_start[], test_guest_echo_end[];
 
 namespace sp {
 namespace {
 const TestGuestImage images[] = {
     {"hello", test_guest_hello_start, static_cast<size_t>(test_guest_hello_end - test_guest_hello_start)},
     {"spin", test_guest_spin_start, static_cast<size_t>(test_guest_spin_end - test_guest_spin_start)},
+    {"echo", test_guest_echo_start, static_cast<size_t>(test_guest_echo_end - test_guest_echo_start)},
 };
 } // namespace
 

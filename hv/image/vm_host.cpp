@@ -10,6 +10,7 @@
 #include "hv/console/reply.hpp"
 #include "hv/guest/test_guest_image.hpp"
 #include "hv/image/console.hpp"
+#include "hv/image/diagnostics.hpp"
 #include "hv/image/memory_setup.hpp"
 #include "hv/image/svm_guest.hpp"
 #include "hv/lib/format.hpp"
@@ -128,7 +129,7 @@ void vm_host_init(const BootInfo& info, console::Shell& shell, uint64_t tsc_per_
     tsc_per_second = tsc_per_ms * 1000;
     vm::HostServices host;
     host.cpuid = host_cpuid;
-    host.diagnostics = &image::console();
+    host.diagnostics = &image::diagnostics(); // kept for `log`, and shown on the console
     registry = new vm::VmRegistry(host);
     registry->set_log_follow_hook(print_followed_line, nullptr);
     asids.reset(info.cpu.svm.asids);
@@ -150,6 +151,8 @@ bool run_vms_once()
             g->release();
             continue;
         }
+        if (vm.pause_requested() && vm.vcpu(0).halted && vm.state() == vm::VmState::running)
+            vm.set_state(vm::VmState::paused); // a halted guest never exits by itself
         if (vm.state() != vm::VmState::running || vm.vcpu(0).halted) continue;
         g->run_until(x86::timer_ticks() + 1, asids, boot->cpu.svm.nrips);
         ran = true;

@@ -20,12 +20,19 @@ def run_command(m, line, timeout=30):
     return m.console.expect(r"(?s)(.*?)" + PROMPT, timeout).group(1)
 
 
+FRAME = re.compile(r"@([A-Za-z0-9._:-]{1,32}) (\{.*\})")
+
+
 def json_reply(text, command):
+    """The JSON of the one framed reply line "@<tag> {...}" a --json command prints."""
     lines = [l for l in text.splitlines() if l.strip()]
     if len(lines) != 1:
         raise TestFailure(f"'{command}' should print one JSON line, got:\n{text}")
+    frame = FRAME.fullmatch(lines[0].rstrip("\r"))
+    if not frame:
+        raise TestFailure(f"'{command}' printed no framed JSON reply (@<tag> {{...}}):\n{lines[0]}")
     try:
-        return json.loads(lines[0])
+        return json.loads(frame.group(2))
     except ValueError as e:
         raise TestFailure(f"'{command}' printed invalid JSON ({e}):\n{lines[0]}")
 
@@ -59,7 +66,7 @@ def check_banner(m):
 
 def check_commands(m):
     help_text = run_command(m, "help")
-    for name in ("help", "version", "cpu", "mem", "reboot", "poweroff"):
+    for name in ("help", "version", "cpu", "mem", "reboot", "poweroff", "log"):
         check(re.search(rf"^\s*{name}\b", help_text, re.M), f"help does not list '{name}'", help_text)
 
     version = json_reply(run_command(m, "version --json"), "version --json")

@@ -250,6 +250,8 @@ ExitAction on_xsetbv(Vcpu& vcpu, GuestState& guest, const Exit& exit)
     case XsetbvVerdict::ud: return inject_exception(vcpu, guest, vector::ud, false, 0);
     case XsetbvVerdict::gp: break;
     }
+    vm.diagnose_limited("XSETBV XCR%u=0x%llx refused at rip 0x%llx: #GP", exit.xsetbv.xcr,
+                        static_cast<ull>(exit.xsetbv.value), static_cast<ull>(guest.rip));
     return inject_gp0(vcpu, guest);
 }
 
@@ -263,7 +265,10 @@ ExitAction handle_exit(Vcpu& vcpu, GuestState& guest, const Exit& exit)
                       static_cast<unsigned>(exit.kind));
     vm.count_exit(exit.kind);
     ++vcpu.exits;
-    if (exit.kind != ExitKind::exception) vcpu.exception_streak.count = 0;
+    // Host interrupts say nothing about the guest's progress; any other exit ends a streak.
+    if (exit.kind != ExitKind::exception && exit.kind != ExitKind::external_interrupt &&
+        exit.kind != ExitKind::interrupt_window)
+        vcpu.exception_streak.count = 0;
     if (vm.kill_requested()) return end_vm(vm, guest, ActionKind::stop, "killed from the console");
 
     ExitAction a;

@@ -146,7 +146,7 @@ LineEditor::Event LineEditor::end_line(Sink& echo)
     browse_ = 0;
     if (problem_ != Problem::None) return Event::Error;
     if (is_blank(line_)) return Event::Empty;
-    remember(line_);
+    if (line_[0] != '@') remember(line_); // a tool's tagged request is not the user's history
     return Event::Line;
 }
 

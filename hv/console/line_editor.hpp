@@ -8,7 +8,8 @@
 //   Ctrl-L                 Event::Redraw: the shell clears the screen and shows prompt and line
 //   CR, LF, CRLF           end the line (CRLF, and CR followed by NUL, count once)
 //   ESC sequences          consumed as a unit (ESC [ ... final, ESC O x, ESC x); up and down
-//                          arrows walk through the last kHistoryLines lines; others are ignored
+//                          arrows walk through the last kHistoryLines lines (not those a tool
+//                          sent, which start with an '@' tag); others are ignored
 //
 // Bad input does not end the line: the editor notes the first problem (an over-long line, a
 // control character, a byte that is not ASCII) and reports it as Event::Error when the line

@@ -68,6 +68,13 @@ void run_console_loop(const BootInfo& info)
     vm::add_vm_console_command(*shell, *guest_console);
     console::add_log_command(*shell, image::diagnostics());
     mm::PressureState pressure = frame_allocator().pressure();
+    // The configuration's start lines run as if typed, so they get the same checks and replies.
+    for (uint32_t i = 0; i < info.config.start_count; ++i) {
+        char line[BootConfig::kStartChars + 16];
+        format_to(line, sizeof line, "vm start %s", info.config.start[i]);
+        format(con, "start: %s\n", line);
+        shell->execute(line);
+    }
     format(con, "ready: type 'help' for the commands\n");
     shell->start();
     for (;;) {

@@ -18,6 +18,11 @@ void GuestConsole::detach(const char* why)
 {
     if (!vm_) return;
     pump_output(); // the last words of the guest before the note
+    if (pending_count_ + dropped_ > 0)
+        format(out_, "\n[console: %llu typed bytes not delivered: vm %u is not reading its serial port]",
+               static_cast<unsigned long long>(pending_count_ + dropped_), vm_->id());
+    pending_count_ = 0;
+    dropped_ = 0;
     format(out_, "\n[%s: back to the shell from vm %u (%s)]\n", why, vm_->id(), vm_->name());
     vm_->set_console_attached(false);
     vm_ = nullptr;

@@ -9,8 +9,8 @@
 //   loop: byte typed -> if (!guest_console.feed(byte)) shell.start();
 //         each turn  -> if (guest_console.attached() && !guest_console.pump()) shell.start();
 //
-// Typed bytes the guest has no room for yet wait here (kPendingBytes); beyond that they are
-// dropped and the drop is reported on the console. Single-threaded: the console loop calls it
+// Typed bytes the guest has no room for yet wait here (kPendingBytes); beyond that, or when the
+// session ends before the guest took them, they are dropped and the console says how many. Single-threaded: the console loop calls it
 // between guest time slices, when no vCPU is inside the guest.
 #pragma once
 #include <stddef.h>

@@ -24,8 +24,9 @@ FRAME = re.compile(r"@([A-Za-z0-9._:-]{1,32}) (\{.*\})")
 
 
 def json_reply(text, command):
-    """The JSON of the one framed reply line "@<tag> {...}" a --json command prints."""
-    lines = [l for l in text.splitlines() if l.strip()]
+    """The JSON of the one framed reply line "@<tag> {...}" of a --json command; other lines
+    (asynchronous console messages such as test mode's audit lines) may surround it."""
+    lines = [l for l in text.splitlines() if FRAME.fullmatch(l.strip())]
     if len(lines) != 1:
         raise TestFailure(f"'{command}' should print one JSON line, got:\n{text}")
     frame = FRAME.fullmatch(lines[0].rstrip("\r"))

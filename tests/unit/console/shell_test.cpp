@@ -345,3 +345,12 @@ TEST_CASE("a command that hands the terminal over gets no prompt until start()",
     CHECK(f.out.take() == "attach-bad\nerror: no such VM\nsamepage> ");
     CHECK(f.shell.has_terminal());
 }
+
+TEST_CASE("a tool's tagged lines stay out of the user's history", "[console][shell]")
+{
+    Fixture f;
+    f.type("mem");
+    f.type("@t1 vm list");
+    f.shell.feed("\x1b[A\r", 4);
+    CHECK(f.out.take() == "mem\ntotal_bytes: 536870912\nsamepage> ");
+}

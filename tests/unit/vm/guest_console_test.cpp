@@ -2,6 +2,9 @@
 // the VM's end detaches, nothing typed is lost silently.
 #include "vm_test_support.hpp"
 
+#include <deque>
+#include <random>
+
 #include "hv/vm/guest_console.hpp"
 
 using namespace vm_test;
@@ -131,4 +134,87 @@ TEST_CASE("log follow leaves out the VM the console is attached to", "[vm][conso
     gc.feed('q');
     guest_prints(m, "three\n");
     CHECK(followed == "one|three|");
+}
+
+TEST_CASE("1,000,000 random typed bytes: every byte but the escape reaches the guest in order, or is counted as dropped", "[vm][console][guest_console][fuzz]")
+{
+    Machine m;
+    StringSink out;
+    GuestConsole gc(out);
+    std::mt19937 rng(8u);
+    const size_t capacity = Uart16550::kFifoBytes + GuestConsole::kPendingBytes;
+    std::deque<uint8_t> expected; // forwarded, not yet read by the guest
+    bool escape = false;
+    uint64_t dropped = 0, detaches = 0, read = 0;
+    gc.attach(*m.vm);
+    auto forward = [&](uint8_t b) {
+        if (expected.size() == capacity) ++dropped;
+        else expected.push_back(b);
+    };
+    for (int i = 0; i < 1000000; ++i) {
+        uint32_t r = rng();
+        // Mostly random bytes, often the escape and 'q', so every path of the escape is taken.
+        uint8_t byte = r % 8 == 0 ? GuestConsole::kEscape : r % 8 == 1 ? 'q' : static_cast<uint8_t>(r >> 8);
+        bool still = gc.feed(byte);
+        if (escape) {
+            escape = false;
+            if (byte == 'q') {
+                REQUIRE_FALSE(still);
+                ++detaches;
+                // What reached the guest's FIFO stays there; what still waited is dropped.
+                size_t in_fifo = Uart16550::kFifoBytes - m.vm->uart().receive_room();
+                REQUIRE(expected.size() >= in_fifo);
+                dropped += expected.size() - in_fifo;
+                expected.resize(in_fifo);
+                gc.attach(*m.vm);
+                continue;
+            }
+            forward(GuestConsole::kEscape);
+            if (byte != GuestConsole::kEscape) forward(byte);
+        } else if (byte == GuestConsole::kEscape) {
+            escape = true;
+        } else {
+            forward(byte);
+        }
+        REQUIRE(still);
+        if (r % 16 < 3) { // the guest reads a few bytes now and then
+            int n = static_cast<int>((r >> 20) % 40);
+            while (n-- > 0 && (m.vm->uart().read(0x3fd) & 1)) {
+                REQUIRE_FALSE(expected.empty());
+                REQUIRE(m.vm->uart().read(0x3f8) == expected.front());
+                expected.pop_front();
+                ++read;
+            }
+            gc.pump();
+        }
+    }
+    CHECK(detaches > 1000);
+    CHECK(dropped > 0); // the guest read too slowly at times: reported, not lost silently
+    CHECK(read > 100000);
+    // Every dropped byte was reported: on the next pump, or when the session ended.
+    size_t in_fifo = Uart16550::kFifoBytes - m.vm->uart().receive_room();
+    dropped += expected.size() - in_fifo;
+    gc.detach("done");
+    uint64_t reported = 0;
+    const std::string note = "[console: ";
+    for (size_t at = out.text.find(note); at != std::string::npos; at = out.text.find(note, at + 1)) {
+        size_t digits = at + note.size();
+        if (out.text.compare(out.text.find(' ', digits), 12, " typed bytes") == 0)
+            reported += std::stoull(out.text.substr(digits));
+    }
+    CHECK(reported == dropped);
+}
+
+TEST_CASE("Detaching while typed bytes still wait for the guest says how many were not delivered", "[vm][console][guest_console]")
+{
+    Machine m;
+    StringSink out;
+    GuestConsole gc(out);
+    gc.attach(*m.vm);
+    for (int i = 0; i < 20; ++i) gc.feed('x'); // 16 fit the FIFO, 4 wait
+    gc.feed(0x1d);
+    CHECK_FALSE(gc.feed('q'));
+    CHECK(out.take() == "\n[console: 4 typed bytes not delivered: vm 1 is not reading its serial port]"
+                        "\n[detached: back to the shell from vm 1 (test)]\n");
+    CHECK(m.vm->uart().receive_room() == 0); // the 16 stay with the guest
 }

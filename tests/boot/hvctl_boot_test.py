@@ -2,7 +2,8 @@
 """Boot test (QEMU): the management console driven from the host. tools/hvctl talks to the
 console socket (JSON replies parsed and checked), starts the `echo` test guest, pauses and
 resumes it; the test's own terminal connection attaches with `vm console`, types a line and
-sees it echoed uppercased, returns with Ctrl-] q, and ends the guest by typing `quit`; hvctl
+sees it echoed uppercased, returns with Ctrl-] q; `hvctl console` does the same with piped
+input; the terminal connection ends the guest by typing `quit`; hvctl
 then finds the guest's verdict and the diagnostic in `log`, records a few seconds of
 statistics, shows `top`, plots the recording to a PNG (signature and IHDR size checked), and
 powers the machine off. Ends in a verdict."""
@@ -26,11 +27,11 @@ class Hvctl:
         self.socket_path = socket_path
         self.calls = 0
 
-    def call(self, *args, timeout=60):
+    def call(self, *args, timeout=60, stdin=""):
         self.calls += 1
         try:
             return subprocess.run(["/usr/bin/python3", HVCTL, "--socket", self.socket_path, *args],
-                                  capture_output=True, text=True, timeout=timeout)
+                                  capture_output=True, text=True, timeout=timeout, input=stdin)
         except subprocess.TimeoutExpired:
             raise TestFailure(f"hvctl {' '.join(args)} did not finish within {timeout} s")
 
@@ -122,6 +123,13 @@ def main():
             m.console.expect(rf"\[detached: back to the shell from vm {vm_id} \(echo\)\]\r?\n{PROMPT}", 20)
             log = run_command(m, f"vm log {vm_id}")
             check("HELLO SAMEPAGE" in log and "echo: type a line" in log, "the echo is not in vm log", log)
+            # hvctl console with piped input: types it, shows the echo, detaches when the guest is quiet.
+            m.disconnect_console()
+            r = hv.call("console", str(vm_id), stdin="from hvctl\r")
+            check(r.returncode == 0 and "FROM HVCTL" in r.stdout
+                  and f"[detached: back to the shell from vm {vm_id} (echo)]" in r.stdout,
+                  f"hvctl console (exit {r.returncode}) did not show the echo and the detach", r.stdout + r.stderr)
+            m.reconnect_console()
             attach(m, vm_id)
             m.console.send("quit\r")
             m.console.expect(rf"\[the VM exited: back to the shell from vm {vm_id} \(echo\)\]\r?\n{PROMPT}", 20)
@@ -132,10 +140,10 @@ def main():
             attach(m, idle["id"])
             m.disconnect_console()
             info = hv.run(f"vm info {vm_id}")["data"]
-            check(info["state"] == "exited" and info["verdict"] == "passed" and info["verdict_code"] == 1,
-                  "echo did not pass with 1 line before quit", json.dumps(info))
+            check(info["state"] == "exited" and info["verdict"] == "passed" and info["verdict_code"] == 2,
+                  "echo did not pass with 2 lines before quit", json.dumps(info))
             diag = [row["text"] for row in hv.run("log")["data"]["lines"]]
-            check(any(f"vm {vm_id} (echo): test passed (code 1)" in t for t in diag), "log lacks the guest's stop",
+            check(any(f"vm {vm_id} (echo): test passed (code 2)" in t for t in diag), "log lacks the guest's stop",
                   json.dumps(diag))
 
             rec = os.path.join(m.workdir, "record.jsonl")

@@ -62,6 +62,7 @@ class FakeConsole:
 
     def talk(self, conn):
         line = b""
+        attached = escape = False
         conn.sendall(b"guest noise without a line end ")
         while True:
             data = conn.recv(4096)
@@ -69,9 +70,19 @@ class FakeConsole:
                 return
             self.received += data
             for b in data:
+                if attached:  # like vm console with the echo guest: uppercase echo, Ctrl-] q
+                    if escape and b == ord("q"):
+                        conn.sendall(b"\r\n[detached: back to the shell from vm 1 (echo)]\r\nsamepage> ")
+                        attached = escape = False
+                    elif b == 0x1d:
+                        escape = True
+                    else:
+                        conn.sendall(b"\r\n" if b == 0x0d else bytes([b]).upper())
+                    continue
                 if b == 0x0d:
                     if self.answer(conn, line.decode()) == "close":
                         return
+                    attached = line.decode().endswith(" vm console 1")
                     line = b""
                 elif b == 0x15:
                     line = b""
@@ -94,15 +105,18 @@ class FakeConsole:
             body = '{"cmd":"mem"}'
         else:
             body = json.dumps(what, separators=(",", ":"))
-        conn.sendall(f"{tag} {body}\r\nsamepage> ".encode())
+        conn.sendall(f"{tag} {body}\r\n".encode())
+        if cmd != "vm console 1":
+            conn.sendall(b"samepage> ")
         return None
 
     def close(self):
         self.server.close()
 
 
-def hvctl(*args, timeout=20):
-    return subprocess.run([sys.executable, HVCTL, *args], capture_output=True, text=True, timeout=timeout)
+def hvctl(*args, timeout=20, stdin=None):
+    return subprocess.run([sys.executable, HVCTL, *args], capture_output=True, text=True, timeout=timeout,
+                          input=stdin)
 
 
 def png_size(path):
@@ -235,6 +249,23 @@ class HvctlTest(unittest.TestCase):
             self.assertTrue(600 <= width <= 2000 and 600 <= height <= 2000, (width, height))
             self.assertGreater(os.path.getsize(png), 10000)
             self.fake.close()
+
+    def test_console_relays_typed_bytes_and_output_until_the_escape(self):
+        attach = ok("vm console", {"id": 1, "name": "echo", "state": "running", "escape": "Ctrl-] q"})
+        path = self.console({"vm console 1": attach, "vm console 2": unknown("x")})
+        r = hvctl("--socket", path, "console", "1", stdin="hello\rworld\r\x1dq")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("HELLO\nWORLD\n", r.stdout)  # (text mode turns CR LF into LF)
+        self.assertTrue(r.stdout.endswith("[detached: back to the shell from vm 1 (echo)]\n"), r.stdout)
+        self.assertIn("attached to vm 1 (echo); Ctrl-] then q returns", r.stderr)
+        # Piped input without the escape: hvctl detaches once the guest is quiet.
+        r = hvctl("--socket", path, "console", "1", stdin="abc\r")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("ABC\n", r.stdout)
+        self.assertTrue(self.fake.received.endswith(b"abc\r\x1dq"), self.fake.received)
+        r = hvctl("--socket", path, "console", "2")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("vm console 2: unknown command", r.stderr)
 
     def test_plot_refuses_files_that_are_not_recordings(self):
         work = tempfile.mkdtemp(prefix="hvctl-plot-")

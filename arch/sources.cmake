@@ -10,6 +10,7 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
 )
 list(APPEND SAMEPAGE_IMAGE_SOURCES
   arch/x86/cpu_probe.cpp
+  arch/x86/extended_state.cpp
   arch/x86/descriptors.cpp
   arch/x86/exception_entry.S
   arch/x86/exception_report.cpp

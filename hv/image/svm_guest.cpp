@@ -25,6 +25,8 @@ bool SvmGuest::load(const TestGuestImage& image)
     if (!low || !load_test_guest(image, arg_, vm_.id(), low, memory_.size(), entry)) return false;
     // The loader writes page tables and code into the first 2 MiB block only.
     vcpu_.release(frames_);
+    xstate_.release(frames_); // a (re)start begins from the registers' reset state
+    if (xstate_.init(frames_, mm::Owner::vm(vm_.id()))) return false;
     svm::LongModeEntry le{entry.rip, entry.rsp, entry.cr3};
     // The real ASID is assigned before every entry; 1 satisfies init's check meanwhile.
     return vcpu_.init(frames_, mm::Owner::vm(vm_.id()), 1, memory_.nested_root(), le) == nullptr;
@@ -90,14 +92,18 @@ bool SvmGuest::run_until(uint64_t deadline_tick, svm::AsidAllocator& asids, bool
         vmcb.control.event_inject = svm::encode_event(vcpu.pending_event);
         vcpu.pending_event.pending = false;
 
+        xstate_.load(0);
         svm::RawExit raw = vcpu_.run(0);
+        xstate_.note_exit();
 
         vm::GuestState guest{};
         svm::load_guest_state(vmcb, vcpu_.gprs(), guest);
+        guest.xcr0 = xstate_.xcr0();
         vm::Exit exit = svm::decode_exit(raw, vmcb.state, vcpu_.gprs(), has_nrips);
         if (exit.kind == vm::ExitKind::invalid_state) exit.invalid.text = explain_invalid_state();
         vm::ExitAction action = vm::handle_exit(vcpu, guest, exit);
         svm::store_guest_state(guest, vmcb, vcpu_.gprs());
+        if (guest.dirty & vm::dirty::xcr0) xstate_.set_xcr0(guest.xcr0);
 
         switch (action.kind) {
         case vm::ActionKind::resume:
@@ -138,6 +144,7 @@ void SvmGuest::release()
 {
     if (released_) return;
     vcpu_.release(frames_);
+    xstate_.release(frames_);
     memory_.release();
     released_ = true;
 }

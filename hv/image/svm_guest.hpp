@@ -6,6 +6,7 @@
 #include "arch/svm/asid_allocator.hpp"
 #include "arch/svm/npt_tlb.hpp"
 #include "arch/svm/svm_vcpu.hpp"
+#include "arch/x86/extended_state.hpp"
 #include "hv/guest/guest_memory.hpp"
 #include "hv/guest/nested_audit.hpp"
 #include "hv/guest/test_guest_image.hpp"
@@ -45,6 +46,7 @@ private:
     svm::NptTlb tlb_;
     GuestMemory<mm::NptFormat<4>, svm::NptTlb> memory_;
     svm::SvmVcpu vcpu_;
+    x86::ExtendedState xstate_;
     svm::VcpuAsid asid_;
     const TestGuestImage* image_ = nullptr;
     uint64_t arg_ = 0;

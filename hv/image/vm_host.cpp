@@ -4,6 +4,7 @@
 
 #include "arch/svm/asid_allocator.hpp"
 #include "arch/x86/cpu.hpp"
+#include "arch/x86/extended_state.hpp"
 #include "arch/x86/lapic_timer.hpp"
 #include "hv/console/arguments.hpp"
 #include "hv/console/command.hpp"
@@ -22,6 +23,13 @@ namespace {
 vm::CpuidResult host_cpuid(void*, uint32_t leaf, uint32_t subleaf)
 {
     auto r = x86::cpuid(leaf, subleaf);
+    if (leaf == 0xd && subleaf == 0) {
+        // Guests may enable only the components Samepage saves and restores for them (this
+        // bounds XSETBV's check as well as what CPUID tells the guest).
+        uint64_t all = x86::extended_state_info().xcr0_all;
+        r.eax &= static_cast<uint32_t>(all);
+        r.edx &= static_cast<uint32_t>(all >> 32);
+    }
     return {r.eax, r.ebx, r.ecx, r.edx};
 }
 

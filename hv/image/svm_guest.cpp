@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "arch/svm/entry_flush.hpp"
 #include "arch/svm/svm_exit_decode.hpp"
 #include "arch/svm/vmrun_checks.hpp"
 #include "arch/x86/lapic_timer.hpp"
@@ -81,19 +82,18 @@ const char* SvmGuest::explain_invalid_state()
     return invalid_text_;
 }
 
-bool SvmGuest::run_until(uint64_t deadline_tick, svm::AsidAllocator& asids, bool has_nrips)
+bool SvmGuest::run_until(uint64_t deadline_tick, svm::AsidAllocator& asids, bool has_nrips, bool flush_by_asid)
 {
     vm::Vcpu& vcpu = vm_.vcpu(0);
     while (vm_.state() == vm::VmState::running && !vcpu.halted) {
-        auto assignment = asids.assign(asid_);
+        svm::EntryFlush flush = svm::plan_entry_flush(asids, asid_, vcpu_.take_flush_request(), flush_by_asid);
         svm::Vmcb& vmcb = vcpu_.vmcb();
-        vmcb.control.guest_asid = assignment.asid;
-        if (assignment.flush_all) vcpu_.request_tlb_flush();
+        vmcb.control.guest_asid = flush.asid;
         vmcb.control.event_inject = svm::encode_event(vcpu.pending_event);
         vcpu.pending_event.pending = false;
 
         xstate_.load(0);
-        svm::RawExit raw = vcpu_.run(0);
+        svm::RawExit raw = vcpu_.run(0, flush.tlb_control);
         xstate_.note_exit();
 
         vm::GuestState guest{};

@@ -26,7 +26,7 @@ public:
 
     // Runs the guest until `deadline_tick` (LAPIC ticks) or until it stops, pauses or halts.
     // Returns false once the VM will not run again (its memory is then released).
-    bool run_until(uint64_t deadline_tick, svm::AsidAllocator& asids, bool has_nrips);
+    bool run_until(uint64_t deadline_tick, svm::AsidAllocator& asids, bool has_nrips, bool flush_by_asid);
 
     vm::Vm& vm() { return vm_; }
     bool released() const { return released_; }

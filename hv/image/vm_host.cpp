@@ -236,7 +236,7 @@ bool run_vms_once()
             continue;
         }
         if (vm.state() != vm::VmState::running || vm.vcpu(0).halted) continue;
-        if (!g->run_until(x86::timer_ticks() + 1, asids, boot->cpu.svm.nrips)) audit_in_test_mode("ended", vm);
+        if (!g->run_until(x86::timer_ticks() + 1, asids, boot->cpu.svm.nrips, boot->cpu.svm.flush_by_asid)) audit_in_test_mode("ended", vm);
         ran = true;
         next_to_run = i + 1;
         break; // one slice per call: the console gets its turn between slices

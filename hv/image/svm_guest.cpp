@@ -33,11 +33,11 @@ bool SvmGuest::load(const TestGuestImage& image)
     return vcpu_.init(frames_, mm::Owner::vm(vm_.id()), 1, memory_.nested_root(), le) == nullptr;
 }
 
-const char* SvmGuest::start(const TestGuestImage& image, uint64_t arg)
+const char* SvmGuest::start(const TestGuestImage& image, uint64_t arg, bool use_1g)
 {
     image_ = &image;
     arg_ = arg;
-    if (memory_.init(vm_.config().memory_bytes) != mm::MmError::ok) {
+    if (memory_.init(vm_.config().memory_bytes, use_1g) != mm::MmError::ok) {
         release();
         return "not enough free memory for the VM's RAM";
     }

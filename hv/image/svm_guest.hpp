@@ -22,7 +22,9 @@ public:
 
     // Backs the VM's RAM and loads the test guest with its argument; nullptr or why not
     // (everything released).
-    const char* start(const TestGuestImage& image, uint64_t arg);
+    // `use_1g`: back RAM with 1 GiB nested pages where alignment and free memory allow.
+    const char* start(const TestGuestImage& image, uint64_t arg, bool use_1g);
+    uint64_t giant_pages() const { return memory_.giant_pages(); }
 
     // Runs the guest until `deadline_tick` (LAPIC ticks) or until it stops, pauses or halts.
     // Returns false once the VM will not run again (its memory is then released).

@@ -174,7 +174,7 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
         return;
     }
     SvmGuest* guest = new (guest_storage) SvmGuest(*vm, frame_allocator());
-    if (const char* problem = guest->start(*image, arg)) {
+    if (const char* problem = guest->start(*image, arg, boot->cpu.page_1g)) {
         registry->remove(vm->id());
         guest->~SvmGuest();
         ::operator delete(guest_storage);
@@ -184,7 +184,8 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
     guests[slot] = guest;
     vm->mark_running();
     audit_in_test_mode("started", *vm);
-    reply.data().u64("id", vm->id()).str("name", vm->name()).str("guest", image->name).u64("memory_bytes", memory);
+    reply.data().u64("id", vm->id()).str("name", vm->name()).str("guest", image->name).u64("memory_bytes", memory)
+        .u64("pages_1g", guest->giant_pages());
 }
 
 void vm_guests(const console::Arguments&, console::Reply& reply, void*)

@@ -14,10 +14,8 @@ import re
 import sys
 import time
 
-from console_boot_test import PROMPT, check
+from console_boot_test import PROMPT, check, command_json as command
 from machine import MACHINES, QEMU_CPU_XSAVE, TestFailure
-
-ROW = re.compile(r'^\{"ok":.*?(?=\r?\n)', re.MULTILINE)
 
 # name -> what must happen: final state, verdict, and regexes every one of which must match one
 # of the VM's console lines. Vendor-specific rows are filled in by expectations().
@@ -60,12 +58,6 @@ def expectations(vendor):
     for name in other:  # the other vendor's instructions do not exist here: #UD, no IDT
         rows[name] = ("stopped", "none", [r"triple fault"])
     return rows
-
-
-def command(m, line, timeout=60):
-    """Types `line --json`; returns the reply's JSON object. Other console lines may interleave."""
-    m.console.send(line + " --json\r")
-    return json.loads(m.console.expect(ROW.pattern, timeout).group(0))
 
 
 def vm_list(m):

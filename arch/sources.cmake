@@ -5,6 +5,7 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   arch/x86/exception_names.cpp
   arch/svm/asid_allocator.cpp
   arch/svm/entry_flush.cpp
+  arch/svm/intercepts.cpp
   arch/svm/svm_exit_decode.cpp
   arch/svm/vmcb_setup.cpp
   arch/svm/vmrun_checks.cpp

@@ -23,7 +23,7 @@ bool SvmGuest::load(const TestGuestImage& image)
 {
     TestGuestEntry entry;
     auto* low = static_cast<uint8_t*>(memory_.host_pointer(0, GuestMemory<mm::NptFormat<4>, svm::NptTlb>::block_bytes));
-    if (!low || !load_test_guest(image, arg_, vm_.id(), low, memory_.size(), entry)) return false;
+    if (!low || !load_test_guest(image, args_, vm_.id(), low, memory_.size(), entry)) return false;
     // The loader writes page tables and code into the first 2 MiB block only.
     vcpu_.release(frames_);
     xstate_.release(frames_); // a (re)start begins from the registers' reset state
@@ -33,10 +33,10 @@ bool SvmGuest::load(const TestGuestImage& image)
     return vcpu_.init(frames_, mm::Owner::vm(vm_.id()), 1, memory_.nested_root(), le) == nullptr;
 }
 
-const char* SvmGuest::start(const TestGuestImage& image, uint64_t arg, bool use_1g)
+const char* SvmGuest::start(const TestGuestImage& image, const TestGuestArgs& args, bool use_1g)
 {
     image_ = &image;
-    arg_ = arg;
+    args_ = args;
     if (memory_.init(vm_.config().memory_bytes, use_1g) != mm::MmError::ok) {
         release();
         return "not enough free memory for the VM's RAM";

@@ -23,7 +23,7 @@ public:
     // Backs the VM's RAM and loads the test guest with its argument; nullptr or why not
     // (everything released).
     // `use_1g`: back RAM with 1 GiB nested pages where alignment and free memory allow.
-    const char* start(const TestGuestImage& image, uint64_t arg, bool use_1g);
+    const char* start(const TestGuestImage& image, const TestGuestArgs& args, bool use_1g);
     uint64_t giant_pages() const { return memory_.giant_pages(); }
 
     // Runs the guest until `deadline_tick` (LAPIC ticks) or until it stops, pauses or halts.
@@ -51,7 +51,7 @@ private:
     x86::ExtendedState xstate_;
     svm::VcpuAsid asid_;
     const TestGuestImage* image_ = nullptr;
-    uint64_t arg_ = 0;
+    TestGuestArgs args_;
     bool released_ = false;
     char invalid_text_[160] = {};
 };

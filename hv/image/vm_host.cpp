@@ -153,8 +153,9 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
         reply.fail("memory must be a multiple of 2 MiB");
         return;
     }
-    uint64_t arg = 0;
-    if (!args.unsigned_flag("--arg", 0, ~0ull, arg, reply)) return;
+    TestGuestArgs guest_args;
+    if (!args.unsigned_flag("--arg", 0, ~0ull, guest_args.arg, reply)) return;
+    if (!args.unsigned_flag("--arg2", 0, ~0ull, guest_args.arg2, reply)) return;
     const char* name = args.value("--name") ? args.value("--name") : image->name;
     make_room();
     size_t slot = vm::VmRegistry::kCapacity;
@@ -174,7 +175,7 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
         return;
     }
     SvmGuest* guest = new (guest_storage) SvmGuest(*vm, frame_allocator());
-    if (const char* problem = guest->start(*image, arg, boot->cpu.page_1g)) {
+    if (const char* problem = guest->start(*image, guest_args, boot->cpu.page_1g)) {
         registry->remove(vm->id());
         guest->~SvmGuest();
         ::operator delete(guest_storage);
@@ -197,9 +198,9 @@ void vm_guests(const console::Arguments&, console::Reply& reply, void*)
 }
 
 const console::Command vm_start_rows[] = {
-    {"vm start", "GUEST [MEMORY] [--name NAME] [--arg N]",
-     "start a VM running a built-in test guest (MEMORY: e.g. 16M; N: the guest's argument)", vm_start, 1, 2,
-     "--name= --arg="},
+    {"vm start", "GUEST [MEMORY] [--name NAME] [--arg N] [--arg2 N]",
+     "start a VM running a built-in test guest (MEMORY: e.g. 16M; N: the guest's arguments)", vm_start, 1, 2,
+     "--name= --arg= --arg2="},
     {"vm guests", "", "list the built-in test guests", vm_guests, 0, 0, ""},
     {"mem audit", "", "check that every VM's nested table maps only that VM's frames (or shared ones read-only)",
      mem_audit, 0, 0, ""},

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "arch/svm/entry_flush.hpp"
 #include "arch/svm/svm_exit_decode.hpp"
 #include "arch/svm/vmrun_checks.hpp"
 #include "arch/x86/lapic_timer.hpp"
@@ -22,19 +23,21 @@ bool SvmGuest::load(const TestGuestImage& image)
 {
     TestGuestEntry entry;
     auto* low = static_cast<uint8_t*>(memory_.host_pointer(0, GuestMemory<mm::NptFormat<4>, svm::NptTlb>::block_bytes));
-    if (!low || !load_test_guest(image, arg_, vm_.id(), low, memory_.size(), entry)) return false;
+    if (!low || !load_test_guest(image, args_, vm_.id(), low, memory_.size(), entry)) return false;
     // The loader writes page tables and code into the first 2 MiB block only.
     vcpu_.release(frames_);
+    xstate_.release(frames_); // a (re)start begins from the registers' reset state
+    if (xstate_.init(frames_, mm::Owner::vm(vm_.id()))) return false;
     svm::LongModeEntry le{entry.rip, entry.rsp, entry.cr3};
     // The real ASID is assigned before every entry; 1 satisfies init's check meanwhile.
     return vcpu_.init(frames_, mm::Owner::vm(vm_.id()), 1, memory_.nested_root(), le) == nullptr;
 }
 
-const char* SvmGuest::start(const TestGuestImage& image, uint64_t arg)
+const char* SvmGuest::start(const TestGuestImage& image, const TestGuestArgs& args, bool use_1g)
 {
     image_ = &image;
-    arg_ = arg;
-    if (memory_.init(vm_.config().memory_bytes) != mm::MmError::ok) {
+    args_ = args;
+    if (memory_.init(vm_.config().memory_bytes, use_1g) != mm::MmError::ok) {
         release();
         return "not enough free memory for the VM's RAM";
     }
@@ -79,25 +82,28 @@ const char* SvmGuest::explain_invalid_state()
     return invalid_text_;
 }
 
-bool SvmGuest::run_until(uint64_t deadline_tick, svm::AsidAllocator& asids, bool has_nrips)
+bool SvmGuest::run_until(uint64_t deadline_tick, svm::AsidAllocator& asids, bool has_nrips, bool flush_by_asid)
 {
     vm::Vcpu& vcpu = vm_.vcpu(0);
     while (vm_.state() == vm::VmState::running && !vcpu.halted) {
-        auto assignment = asids.assign(asid_);
+        svm::EntryFlush flush = svm::plan_entry_flush(asids, asid_, vcpu_.take_flush_request(), flush_by_asid);
         svm::Vmcb& vmcb = vcpu_.vmcb();
-        vmcb.control.guest_asid = assignment.asid;
-        if (assignment.flush_all) vcpu_.request_tlb_flush();
+        vmcb.control.guest_asid = flush.asid;
         vmcb.control.event_inject = svm::encode_event(vcpu.pending_event);
         vcpu.pending_event.pending = false;
 
-        svm::RawExit raw = vcpu_.run(0);
+        xstate_.load(0);
+        svm::RawExit raw = vcpu_.run(0, flush.tlb_control);
+        xstate_.note_exit();
 
         vm::GuestState guest{};
         svm::load_guest_state(vmcb, vcpu_.gprs(), guest);
+        guest.xcr0 = xstate_.xcr0();
         vm::Exit exit = svm::decode_exit(raw, vmcb.state, vcpu_.gprs(), has_nrips);
         if (exit.kind == vm::ExitKind::invalid_state) exit.invalid.text = explain_invalid_state();
         vm::ExitAction action = vm::handle_exit(vcpu, guest, exit);
         svm::store_guest_state(guest, vmcb, vcpu_.gprs());
+        if (guest.dirty & vm::dirty::xcr0) xstate_.set_xcr0(guest.xcr0);
 
         switch (action.kind) {
         case vm::ActionKind::resume:
@@ -138,6 +144,7 @@ void SvmGuest::release()
 {
     if (released_) return;
     vcpu_.release(frames_);
+    xstate_.release(frames_);
     memory_.release();
     released_ = true;
 }

@@ -6,6 +6,7 @@
 #include "arch/svm/asid_allocator.hpp"
 #include "arch/svm/npt_tlb.hpp"
 #include "arch/svm/svm_vcpu.hpp"
+#include "arch/x86/extended_state.hpp"
 #include "hv/guest/guest_memory.hpp"
 #include "hv/guest/nested_audit.hpp"
 #include "hv/guest/test_guest_image.hpp"
@@ -21,11 +22,13 @@ public:
 
     // Backs the VM's RAM and loads the test guest with its argument; nullptr or why not
     // (everything released).
-    const char* start(const TestGuestImage& image, uint64_t arg);
+    // `use_1g`: back RAM with 1 GiB nested pages where alignment and free memory allow.
+    const char* start(const TestGuestImage& image, const TestGuestArgs& args, bool use_1g);
+    uint64_t giant_pages() const { return memory_.giant_pages(); }
 
     // Runs the guest until `deadline_tick` (LAPIC ticks) or until it stops, pauses or halts.
     // Returns false once the VM will not run again (its memory is then released).
-    bool run_until(uint64_t deadline_tick, svm::AsidAllocator& asids, bool has_nrips);
+    bool run_until(uint64_t deadline_tick, svm::AsidAllocator& asids, bool has_nrips, bool flush_by_asid);
 
     vm::Vm& vm() { return vm_; }
     bool released() const { return released_; }
@@ -45,9 +48,10 @@ private:
     svm::NptTlb tlb_;
     GuestMemory<mm::NptFormat<4>, svm::NptTlb> memory_;
     svm::SvmVcpu vcpu_;
+    x86::ExtendedState xstate_;
     svm::VcpuAsid asid_;
     const TestGuestImage* image_ = nullptr;
-    uint64_t arg_ = 0;
+    TestGuestArgs args_;
     bool released_ = false;
     char invalid_text_[160] = {};
 };

@@ -4,6 +4,7 @@
 
 #include "arch/svm/asid_allocator.hpp"
 #include "arch/x86/cpu.hpp"
+#include "arch/x86/extended_state.hpp"
 #include "arch/x86/lapic_timer.hpp"
 #include "hv/console/arguments.hpp"
 #include "hv/console/command.hpp"
@@ -23,6 +24,13 @@ namespace {
 vm::CpuidResult host_cpuid(void*, uint32_t leaf, uint32_t subleaf)
 {
     auto r = x86::cpuid(leaf, subleaf);
+    if (leaf == 0xd && subleaf == 0) {
+        // Guests may enable only the components Samepage saves and restores for them (this
+        // bounds XSETBV's check as well as what CPUID tells the guest).
+        uint64_t all = x86::extended_state_info().xcr0_all;
+        r.eax &= static_cast<uint32_t>(all);
+        r.edx &= static_cast<uint32_t>(all >> 32);
+    }
     return {r.eax, r.ebx, r.ecx, r.edx};
 }
 
@@ -146,8 +154,9 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
         reply.fail("memory must be a multiple of 2 MiB");
         return;
     }
-    uint64_t arg = 0;
-    if (!args.unsigned_flag("--arg", 0, ~0ull, arg, reply)) return;
+    TestGuestArgs guest_args;
+    if (!args.unsigned_flag("--arg", 0, ~0ull, guest_args.arg, reply)) return;
+    if (!args.unsigned_flag("--arg2", 0, ~0ull, guest_args.arg2, reply)) return;
     const char* name = args.value("--name") ? args.value("--name") : image->name;
     make_room();
     size_t slot = vm::VmRegistry::kCapacity;
@@ -167,7 +176,7 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
         return;
     }
     SvmGuest* guest = new (guest_storage) SvmGuest(*vm, frame_allocator());
-    if (const char* problem = guest->start(*image, arg)) {
+    if (const char* problem = guest->start(*image, guest_args, boot->cpu.page_1g)) {
         registry->remove(vm->id());
         guest->~SvmGuest();
         ::operator delete(guest_storage);
@@ -177,7 +186,8 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
     guests[slot] = guest;
     vm->mark_running();
     audit_in_test_mode("started", *vm);
-    reply.data().u64("id", vm->id()).str("name", vm->name()).str("guest", image->name).u64("memory_bytes", memory);
+    reply.data().u64("id", vm->id()).str("name", vm->name()).str("guest", image->name).u64("memory_bytes", memory)
+        .u64("pages_1g", guest->giant_pages());
 }
 
 void vm_guests(const console::Arguments&, console::Reply& reply, void*)
@@ -189,9 +199,9 @@ void vm_guests(const console::Arguments&, console::Reply& reply, void*)
 }
 
 const console::Command vm_start_rows[] = {
-    {"vm start", "GUEST [MEMORY] [--name NAME] [--arg N]",
-     "start a VM running a built-in test guest (MEMORY: e.g. 16M; N: the guest's argument)", vm_start, 1, 2,
-     "--name= --arg="},
+    {"vm start", "GUEST [MEMORY] [--name NAME] [--arg N] [--arg2 N]",
+     "start a VM running a built-in test guest (MEMORY: e.g. 16M; N: the guest's arguments)", vm_start, 1, 2,
+     "--name= --arg= --arg2="},
     {"vm guests", "", "list the built-in test guests", vm_guests, 0, 0, ""},
     {"mem audit", "", "check that every VM's nested table maps only that VM's frames (or shared ones read-only)",
      mem_audit, 0, 0, ""},
@@ -231,7 +241,7 @@ bool run_vms_once()
         if (vm.pause_requested() && vm.vcpu(0).halted && vm.state() == vm::VmState::running)
             vm.set_state(vm::VmState::paused); // a halted guest never exits by itself
         if (vm.state() != vm::VmState::running || vm.vcpu(0).halted) continue;
-        if (!g->run_until(x86::timer_ticks() + 1, asids, boot->cpu.svm.nrips)) audit_in_test_mode("ended", vm);
+        if (!g->run_until(x86::timer_ticks() + 1, asids, boot->cpu.svm.nrips, boot->cpu.svm.flush_by_asid)) audit_in_test_mode("ended", vm);
         ran = true;
         next_to_run = i + 1;
         break; // one slice per call: the console gets its turn between slices

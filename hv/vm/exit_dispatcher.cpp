@@ -307,6 +307,10 @@ ExitAction handle_exit(Vcpu& vcpu, GuestState& guest, const Exit& exit)
         // nothing from INVD that it could rely on.
         a = completed(vm, guest, exit);
         break;
+    case ExitKind::unsupported:
+        a = end_vm(vm, guest, ActionKind::stop, "unsupported: %s",
+                   exit.invalid.text ? exit.invalid.text : "an operation Samepage does not emulate");
+        break;
     case ExitKind::count: break;
     }
 

@@ -3,6 +3,7 @@
 banner, types console commands and checks the replies, then powers off through the test exit
 device. Ends in a verdict: exit status 0 and "PASS" or non-zero and "FAIL: <why>"."""
 import argparse
+import itertools
 import json
 import re
 import sys
@@ -21,6 +22,16 @@ def run_command(m, line, timeout=30):
 
 
 FRAME = re.compile(r"@([A-Za-z0-9._:-]{1,32}) (\{.*\})")
+_tags = itertools.count(1)
+
+
+def command_json(m, line, timeout=60):
+    """Sends `line` with a request tag and returns the reply's JSON object. Unlike run_command
+    it does not rely on the echo of the typed line, which asynchronous console lines (a VM's
+    diagnostics) may interleave with while other VMs run: it waits for "@<tag> {...}"."""
+    tag = f"t{next(_tags)}"
+    m.console.send(f"@{tag} {line}\r")
+    return json.loads(m.console.expect(rf"^@{tag} (\{{.*?)(?=\r?\n)", timeout).group(1))
 
 
 def json_reply(text, command):

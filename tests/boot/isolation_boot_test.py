@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Boot test: every built-in test guest at once, under QEMU (AMD SVM) or Bochs (Intel VMX).
 
-Starts hello, memcheck, three spinners and the I/O storm so that at least four VMs run at the same
-time, then every misbehaving guest, then attack (after memcheck has ended, so it may be handed
+Starts hello, memcheck, three spinners, two vector-register checkers (xstate: YMM registers and
+XCR0 must survive 100,000 exits each while other guests run) and the I/O storm, so that at least
+four VMs run at the same time, then every misbehaving guest, then attack (after memcheck has ended, so it may be handed
 memcheck's frames). Checks each VM's verdict from the console's "vm N (name): ..." lines and
 `vm info`, that test mode's nested-table audit (after every VM start and end) never failed and
 the free-frame canary never tripped, and that after all VMs ended `mem` shows 0 VM frames and
@@ -13,10 +14,8 @@ import re
 import sys
 import time
 
-from console_boot_test import PROMPT, check
+from console_boot_test import PROMPT, check, command_json as command
 from machine import MACHINES, QEMU_CPU_XSAVE, TestFailure
-
-ROW = re.compile(r'^@\d+ (\{"ok":.*?)(?=\r?\n)', re.MULTILINE)  # a framed --json reply
 
 # name -> what must happen: final state, verdict, and regexes every one of which must match one
 # of the VM's console lines. Vendor-specific rows are filled in by expectations().
@@ -43,6 +42,8 @@ COMMON = {
     "spin-a": ("stopped", "none", [r"killed from the console"]),
     "spin-b": ("stopped", "none", [r"killed from the console"]),
     "spin-c": ("stopped", "none", [r"killed from the console"]),
+    "xstate-a": ("exited", "passed", []),
+    "xstate-b": ("exited", "passed", []),
     "attack": ("stopped", "none", [r"read outside RAM at gpa 0x"]),
 }
 SVM_INSTRUCTIONS = ["vmrun", "vmload", "vmsave", "stgi", "clgi", "skinit", "invlpga"]
@@ -59,18 +60,12 @@ def expectations(vendor):
     return rows
 
 
-def command(m, line, timeout=60):
-    """Types `line --json`; returns the reply's JSON object. Other console lines may interleave."""
-    m.console.send(line + " --json\r")
-    return json.loads(m.console.expect(ROW.pattern, timeout).group(1))
-
-
 def vm_list(m):
     return {vm["name"]: vm for vm in command(m, "vm list")["data"]["vms"]}
 
 
-def start(m, guest, memory="8M", name=None):
-    reply = command(m, f"vm start {guest} {memory}" + (f" --name {name}" if name else ""))
+def start(m, guest, memory="8M", name=None, extra=""):
+    reply = command(m, f"vm start {guest} {memory}" + (f" --name {name}" if name else "") + (f" {extra}" if extra else ""))
     check(reply["ok"], f"vm start {guest} failed", json.dumps(reply))
     return reply["data"]["id"]
 
@@ -113,6 +108,9 @@ def main():
             for spinner in ("spin-a", "spin-b", "spin-c"):
                 ids[spinner] = start(m, "spin", name=spinner)
             ids["memcheck"] = start(m, "memcheck", "256M")
+            # Two register checkers with different seeds, sharing the CPU with everything else.
+            for checker in ("xstate-a", "xstate-b"):
+                ids[checker] = start(m, "xstate", name=checker, extra="--arg 100000")
             ids["io-storm"] = start(m, "io-storm")
             running = [n for n, vm in vm_list(m).items() if vm["state"] == "running"]
             print(f"running at once: {len(running)} ({', '.join(sorted(running))})")
@@ -141,6 +139,10 @@ def main():
                 for p in patterns:
                     if not any(re.search(p, l) for l in lines):
                         failures.append(f"{name}: no console line matches /{p}/; lines: {lines}")
+                if name.startswith("xstate"):
+                    figures = {f["name"]: f["value"] for f in info["figures"]}
+                    if figures.get("avx") != (1 if args.emulator == "qemu" else figures.get("avx")):
+                        failures.append(f"{name}: expected the AVX path on this CPU, figures {figures}")
                 if name == "attack":
                     figures = {f["name"]: f["value"] for f in info["figures"]}
                     want = {"canary_words": 0, "memcheck_words": 0, "hypercalls_refused": 3}

@@ -17,9 +17,14 @@ HVCTL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "to
 MEM = {"frames": {"managed": 120000, "free": 100000, "hypervisor": 15904, "shared": 0, "vms": 4096,
                   "reserved": 10, "min_free": 7000, "pressure": "high", "metadata_bytes": 5}}
 VMS = {"vms": [{"id": 1, "name": "echo", "state": "running", "memory_mib": 16, "exits": 1000, "by_kind": {}}]}
-SHARE = {"pages_shared": 10, "pages_sharing": 40, "pages_unshared": 5, "pages_volatile": 1, "full_scans": 2,
-         "ksm_zero_pages": 3, "saving": 43, "general_profit": 100000, "large_split": 1,
-         "vms": [{"id": 1, "private_pages": 4000, "shared": 50, "zero": 3, "saved": 43}]}
+# As hv/vm/share_commands.cpp answers `share` and `share vms`.
+SHARE = {"pages_shared": 10, "pages_sharing": 40, "pages_unshared": 5, "pages_volatile": 1, "pages_skipped": 0,
+         "full_scans": 2, "general_profit": 100000, "ksm_zero_pages": 3, "stable_node_chains": 0,
+         "pages_shared_across_vms": 10, "saving_pages": 43, "split_saving_pages": 0, "large_split": 1,
+         "large_collapsed": 0, "large_collapsed_by_copy": 0, "large_zero_reclaimed": 0, "cow_breaks": 2,
+         "merges": 50, "pressure": "high", "tunables": {"run": "1", "pages_to_scan": "100"}}
+SHARE_VMS = {"vms": [{"id": 1, "name": "echo", "pages": 4096, "private": 4000, "shared": 50, "zero": 3,
+                      "saved": 43, "on_large": "0.0%", "domain": 0}]}
 
 
 def ok(cmd, data):
@@ -218,7 +223,8 @@ class HvctlTest(unittest.TestCase):
 
     def test_top_reads_the_share_reply_when_the_build_has_it(self):
         path = self.console({"mem": ok("mem", MEM), "vm list": ok("vm list", VMS),
-                             "help share": ok("help", {"commands": []}), "share": ok("share", SHARE)})
+                             "help share": ok("help", {"commands": []}), "help share vms": ok("help", {}),
+                             "share": ok("share", SHARE), "share vms": ok("share vms", SHARE_VMS)})
         r = hvctl("--socket", path, "top", "--count", "1")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("sharing: pages_shared 10  pages_sharing 40", r.stdout)
@@ -229,7 +235,8 @@ class HvctlTest(unittest.TestCase):
         for sharing in (False, True):
             behaviour = {"mem": ok("mem", MEM), "vm list": ok("vm list", VMS)}
             if sharing:
-                behaviour.update({"help share": ok("help", {}), "share": ok("share", SHARE)})
+                behaviour.update({"help share": ok("help", {}), "help share vms": ok("help", {}),
+                                  "share": ok("share", SHARE), "share vms": ok("share vms", SHARE_VMS)})
             path = self.console(behaviour)
             rec = os.path.join(work, f"rec-{sharing}.jsonl")
             r = hvctl("--socket", path, "record", rec, "--interval", "0.1", "--samples", "3")
@@ -241,6 +248,7 @@ class HvctlTest(unittest.TestCase):
             self.assertEqual(samples[0]["frames"]["free"], 100000)
             self.assertEqual(samples[0]["pressure"], "high")
             self.assertEqual(samples[2]["sharing"] is not None, sharing)
+            self.assertEqual(samples[2]["sharing_vms"], SHARE_VMS["vms"] if sharing else None)
             self.assertGreater(samples[2]["t"], samples[0]["t"])
             png = os.path.join(work, f"plot-{sharing}.png")
             r = hvctl("plot", rec, png, timeout=120)

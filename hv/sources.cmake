@@ -2,6 +2,7 @@
 # image; HOST only for host builds (host stand-ins for what the image provides itself).
 list(APPEND SAMEPAGE_PORTABLE_SOURCES
   hv/console/arguments.cpp
+  hv/console/async_lines.cpp
   hv/console/command_table.cpp
   hv/console/commands_builtin.cpp
   hv/console/line_editor.cpp

@@ -16,6 +16,19 @@ void Shell::start()
 {
     has_terminal_ = true;
     format(out_, "%s", kPrompt);
+    prompt_shown_ = true;
+}
+
+void Shell::begin_async_output()
+{
+    if (prompt_shown_ && has_terminal_) format(out_, "\r\x1b[K"); // back to column 0, clear the line
+}
+
+void Shell::end_async_output()
+{
+    if (!prompt_shown_ || !has_terminal_) return;
+    format(out_, "%s", kPrompt);
+    editor_.write_partial(out_);
 }
 
 void Shell::feed(const char* data, size_t length)
@@ -28,6 +41,7 @@ void Shell::feed(uint8_t byte)
     switch (editor_.feed(byte, out_)) {
     case LineEditor::Event::None: return;
     case LineEditor::Event::Line:
+        prompt_shown_ = false;
         execute(editor_.line());
         if (reply_.terminal_handed_over()) {
             has_terminal_ = false;
@@ -43,6 +57,7 @@ void Shell::feed(uint8_t byte)
     case LineEditor::Event::Cancelled: break;
     }
     format(out_, "%s", kPrompt);
+    prompt_shown_ = true;
 }
 
 // The bad line never reaches the parser, but what the editor kept of it still shows whether a

@@ -50,6 +50,13 @@ public:
     // False after a command handed the terminal over (vm console) until start() is called again.
     bool has_terminal() const { return has_terminal_; }
 
+    // Output that is not a reply (a VM's diagnostic, a followed log line) must not land in the
+    // middle of a line being typed: between these two calls it gets a line of its own, then the
+    // prompt and what was typed so far come back. Does nothing while no prompt is shown (a
+    // command is running, or the terminal is handed over).
+    void begin_async_output();
+    void end_async_output();
+
     const CommandTable& commands() const { return table_; }
     // The reply of the last executed line.
     const Reply& last_reply() const { return reply_; }
@@ -68,6 +75,7 @@ private:
     Reply reply_;
     uint64_t next_seq_ = 1; // frame ids for JSON replies that came without a tag
     bool has_terminal_ = true;
+    bool prompt_shown_ = false; // a prompt (and maybe a partial line) is on the terminal
 };
 
 } // namespace sp::console

@@ -77,6 +77,7 @@ void run_console_loop(const BootInfo& info)
     }
     format(con, "ready: type 'help' for the commands\n");
     shell->start();
+    image::attach_shell(*shell);
     for (;;) {
         bool input = false;
         for (int n = 0; n < kInputBurst; ++n) {

@@ -11,6 +11,8 @@ namespace {
 // In place, like the console: no dependence on global constructors or their order.
 alignas(DiagnosticLog) unsigned char storage[sizeof(DiagnosticLog)];
 DiagnosticLog* instance = nullptr;
+alignas(console::AsyncLines) unsigned char async_storage[sizeof(console::AsyncLines)];
+console::AsyncLines* async_instance = nullptr;
 
 uint64_t start_tsc = 0;
 
@@ -25,9 +27,12 @@ uint64_t milliseconds()
 void diagnostics_init()
 {
     start_tsc = x86::rdtsc();
-    if (!instance) instance = new (storage) DiagnosticLog(&console(), milliseconds);
+    if (!async_instance) async_instance = new (async_storage) console::AsyncLines(console());
+    if (!instance) instance = new (storage) DiagnosticLog(async_instance, milliseconds);
 }
 
 DiagnosticLog& diagnostics() { return *instance; }
+console::AsyncLines& async_output() { return *async_instance; }
+void attach_shell(console::Shell& shell) { async_instance->attach(&shell); }
 
 } // namespace sp::image

@@ -92,13 +92,13 @@ void audit_in_test_mode(const char* event, const vm::Vm& vm)
     if (boot->config.test_exit == TestExit::none) return;
     HostAudit a = audit_all();
     if (a.ok()) {
-        format(image::console(), "audit: after vm %u %s: ok (%u VMs, %llu leaves, %llu frames)\n", vm.id(), event,
+        format(image::async_output(), "audit: after vm %u %s: ok (%u VMs, %llu leaves, %llu frames)\n", vm.id(), event,
                a.vms, (unsigned long long)a.nested.leaves, (unsigned long long)a.nested.frames);
         return;
     }
     char why[200];
     describe_failure(a, why, sizeof why);
-    format(image::console(), "audit: FAILED after vm %u %s: %s\n", vm.id(), event, why);
+    format(image::async_output(), "audit: FAILED after vm %u %s: %s\n", vm.id(), event, why);
 }
 
 void mem_audit(const console::Arguments&, console::Reply& reply, void*)
@@ -115,7 +115,7 @@ void mem_audit(const console::Arguments&, console::Reply& reply, void*)
 
 void print_followed_line(void*, const vm::Vm& vm, const char* line, size_t length)
 {
-    format(image::console(), "[vm %u %s] %.*s\n", vm.id(), vm.name(), static_cast<int>(length), line);
+    format(image::async_output(), "[vm %u %s] %.*s\n", vm.id(), vm.name(), static_cast<int>(length), line);
 }
 
 // Drops the records of ended VMs whose slots are needed, oldest first: their memory is long

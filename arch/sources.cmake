@@ -29,5 +29,8 @@ list(APPEND SAMEPAGE_IMAGE_SOURCES
   arch/svm/svm_cpu.cpp
   arch/svm/svm_entry.S
   arch/svm/svm_vcpu.cpp
+  arch/vmx/vmx_cpu.cpp
+  arch/vmx/vmx_entry.S
   arch/vmx/vmx_probe.cpp
+  arch/vmx/vmx_vcpu.cpp
 )

@@ -52,6 +52,9 @@ def check_banner(m):
     check(int(paging.group(2)) > 1, "no host page tables built", paging.group(0))
     if m.vendor == "AMD":
         c.expect(r"svm: enabled on CPU 0 \(host save area at 0x[0-9a-f]+\)", 30)
+    else:
+        c.expect(r"vmx: enabled on CPU 0 \(VMXON region at 0x[0-9a-f]+; VPID yes, unrestricted guest yes, "
+                 r"TRUE controls\)", 30)
     timer = c.expect(r"timer: LAPIC at 0x[0-9a-f]+, (\d+) counts per ms \(PIT-calibrated\), 10 ms ticks", 30)
     check(int(timer.group(1)) > 0, "the LAPIC timer was not calibrated", timer.group(0))
     c.expect(PROMPT, 60)

@@ -11,7 +11,10 @@ endforeach()
 find_program(OBJCOPY objcopy REQUIRED)
 find_program(LD_BFD ld.bfd REQUIRED)
 
-add_library(samepage_image_objects OBJECT ${SAMEPAGE_PORTABLE_SOURCES} ${SAMEPAGE_IMAGE_SOURCES})
+include(${CMAKE_SOURCE_DIR}/hv/guest/programs/programs.cmake)
+add_library(samepage_image_objects OBJECT ${SAMEPAGE_PORTABLE_SOURCES} ${SAMEPAGE_IMAGE_SOURCES}
+    ${GUEST_PROGRAM_IMAGES})
+add_dependencies(samepage_image_objects samepage_guest_programs)
 target_include_directories(samepage_image_objects PRIVATE ${CMAKE_SOURCE_DIR})
 target_include_directories(samepage_image_objects SYSTEM PRIVATE
     ${GNU_EFI_INCLUDE} ${GNU_EFI_INCLUDE}/x86_64)

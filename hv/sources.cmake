@@ -38,6 +38,7 @@ list(APPEND SAMEPAGE_IMAGE_SOURCES
   hv/image/banner.cpp
   hv/image/console.cpp
   hv/image/console_loop.cpp
+  hv/image/free_canary.cpp
   hv/image/hypervisor_main.cpp
   hv/image/memory_setup.cpp
   hv/image/platform_commands.cpp

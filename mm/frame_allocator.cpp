@@ -264,7 +264,12 @@ Result<uint64_t> FrameAllocator::alloc(unsigned order, Owner owner)
     sub_count(Owner::free(), 1ull << order);
     add_count(owner, 1ull << order);
     update_pressure();
-    return Result<uint64_t>::success((layout_.base_frame + frame) << kPageShift);
+    uint64_t pa = (layout_.base_frame + frame) << kPageShift;
+    if (watching_) {
+        uint64_t offset = watch_.first_change(watch_.context, pa, kPageSize << order);
+        if (offset != FreeFrameWatch::kIntact) watch_.changed(watch_.context, pa, offset);
+    }
+    return Result<uint64_t>::success(pa);
 }
 
 MmError FrameAllocator::free(uint64_t pa, unsigned order, Owner owner)
@@ -279,7 +284,31 @@ MmError FrameAllocator::free(uint64_t pa, unsigned order, Owner owner)
     sub_count(owner, 1ull << order);
     add_count(Owner::free(), 1ull << order);
     update_pressure();
+    if (watching_) watch_.fill(watch_.context, pa, kPageSize << order);
     return MmError::ok;
+}
+
+uint64_t FrameAllocator::watch_free_frames(const FreeFrameWatch& watch)
+{
+    SP_ASSERT(watch.fill && watch.first_change && watch.changed);
+    SpinGuard guard(lock_);
+    uint64_t filled = 0;
+    for (uint64_t frame = 0; frame < layout_.frames;) {
+        uint32_t w = words_[frame];
+        if (!(w & kHead)) {
+            ++frame;
+            continue;
+        }
+        unsigned order = (w >> kOrderShift) & kOrderMask;
+        if (owner_in(w) == Owner::free()) {
+            watch.fill(watch.context, (layout_.base_frame + frame) << kPageShift, kPageSize << order);
+            filled += 1ull << order;
+        }
+        frame += 1ull << order;
+    }
+    watch_ = watch;
+    watching_ = true;
+    return filled;
 }
 
 MmError FrameAllocator::transfer(uint64_t pa, unsigned order, Owner from, Owner to)

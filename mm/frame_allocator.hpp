@@ -50,6 +50,19 @@ struct FrameStats {
     size_t metadata_bytes = 0;
 };
 
+// Test mode's watch on free memory: every block is filled with a canary as it becomes free and
+// checked as it is handed out, so a write through a stale mapping to a freed frame, or a frame
+// handed out without being zeroed, shows up (hv/image/free_canary.cpp).
+struct FreeFrameWatch {
+    void* context = nullptr;
+    void (*fill)(void* context, uint64_t pa, uint64_t bytes) = nullptr;
+    // Offset of the first byte that differs from the canary, or kIntact.
+    uint64_t (*first_change)(void* context, uint64_t pa, uint64_t bytes) = nullptr;
+    // Called (with the allocator's lock held) when a block being handed out was changed.
+    void (*changed)(void* context, uint64_t pa, uint64_t offset) = nullptr;
+    static constexpr uint64_t kIntact = ~0ull;
+};
+
 class FrameAllocator {
 public:
     // Storage a map needs; error when the map is unusable (see scan_memory_map).
@@ -89,6 +102,10 @@ public:
 
     const FrameAllocatorLayout& layout() const { return layout_; }
 
+    // Starts watching free memory: fills every block free now, then each block freed later,
+    // and checks each block handed out. Returns the frames filled now.
+    uint64_t watch_free_frames(const FreeFrameWatch& watch);
+
 private:
     static constexpr uint32_t kOwnerMask = 0xffff;
     static constexpr unsigned kOrderShift = 16;
@@ -115,6 +132,8 @@ private:
     void update_pressure() { pressure_.update(counts_[Owner::kFree]); }
 
     mutable Spinlock lock_;
+    FreeFrameWatch watch_{};
+    bool watching_ = false;
     FrameAllocatorLayout layout_;
     uint32_t* words_ = nullptr;
     SearchBitmap free_[kMaxOrder + 1];

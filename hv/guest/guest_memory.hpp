@@ -75,6 +75,7 @@ public:
 
     uint64_t size() const { return size_; }
     Table& table() { return table_; }
+    const Table& table() const { return table_; }
     uint64_t nested_root() const { return table_.root(); }
 
 private:

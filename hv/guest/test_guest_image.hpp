@@ -1,5 +1,6 @@
-// The built-in test guests: small freestanding 64-bit programs shipped inside the image
-// (hv/guest/test_guests.S) and loaded into fresh VMs.
+// The built-in test guests: small freestanding 64-bit programs shipped inside the image and
+// loaded into fresh VMs. The first ones are hand-written assembly (test_guests.S); the rest are
+// C++ programs (programs/) built into flat binaries by the build and embedded.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -10,23 +11,44 @@ struct TestGuestImage {
     const char* name;
     const uint8_t* code;
     size_t size;
+    uint64_t mode = 0;           // handed to the program: one program can act as several guests
+    const char* summary = "";    // one line for `vm start`'s error listing and the docs
 };
 
 // nullptr when there is no test guest of that name.
 const TestGuestImage* find_test_guest(const char* name);
 const TestGuestImage* test_guests(size_t& count);
 
-// Guest-physical layout every test guest gets: its own page tables at 0x1000-0x3fff
-// (identity map of the first GiB with 2 MiB pages), code at 1 MiB, stack at the top of RAM.
+// Guest-physical layout every test guest gets: its own page tables at 0x1000-0x6fff (an
+// identity map of the first 4 GiB with 2 MiB pages, so addresses beyond RAM are reachable and
+// fault in the nested table, not in the guest's), its parameters at 0x7000, code at 1 MiB,
+// stack at the top of RAM (or of the first 4 GiB).
 constexpr uint64_t test_guest_pml4 = 0x1000;
+constexpr uint64_t test_guest_params = 0x7000;
 constexpr uint64_t test_guest_code = 0x100000;
+constexpr uint64_t test_guest_mapped_bytes = 4ull << 30;
+constexpr uint64_t test_guest_params_magic = 0x4152415047545053ull; // "SPTGPARA"
+// In test mode every free frame is filled with this word (hv/image/free_canary.cpp): a guest
+// that finds it in its memory was given a frame that was not zeroed.
+constexpr uint64_t test_mode_free_canary = 0xca4a7f4eef4a3ec1ull;
+
+// What a program reads at test_guest_params.
+struct TestGuestParams {
+    uint64_t magic;
+    uint64_t ram_bytes;
+    uint64_t mode; // TestGuestImage::mode
+    uint64_t arg;  // `vm start ... --arg N`, 0 when not given
+    uint64_t vm_id;
+};
 
 struct TestGuestEntry {
     uint64_t rip, rsp, cr3;
 };
 
-// Writes the page tables and the code into guest RAM through `ram` (host pointer to guest
-// physical 0, `ram_bytes` long, at least 2 MiB). Returns false when the code does not fit.
-bool load_test_guest(const TestGuestImage& image, uint8_t* ram, uint64_t ram_bytes, TestGuestEntry& entry);
+// Writes the page tables, the parameters and the code into guest RAM through `ram` (host
+// pointer to guest physical 0, valid for the first 2 MiB; the VM has `ram_bytes` of RAM, at
+// least 2 MiB). Returns false when the code does not fit.
+bool load_test_guest(const TestGuestImage& image, uint64_t arg, uint64_t vm_id, uint8_t* ram,
+                     uint64_t ram_bytes, TestGuestEntry& entry);
 
 } // namespace sp

@@ -8,6 +8,7 @@
 #include "hv/image/banner.hpp"
 #include "hv/image/console.hpp"
 #include "hv/image/console_loop.hpp"
+#include "hv/image/free_canary.hpp"
 #include "hv/image/memory_setup.hpp"
 #include "hv/lib/format.hpp"
 #include "hv/lib/panic.hpp"
@@ -59,6 +60,7 @@ void hypervisor_main(const BootInfo& info)
     Sink& out = image::console();
     print_banner(out, info);
     setup_memory(info, out);
+    if (info.config.test_exit != TestExit::none) start_free_canaries(frame_allocator(), out);
     enable_virtualization(info, out);
     start_timer(out);
     run_console_loop(info);

@@ -22,7 +22,7 @@ bool SvmGuest::load(const TestGuestImage& image)
 {
     TestGuestEntry entry;
     auto* low = static_cast<uint8_t*>(memory_.host_pointer(0, GuestMemory<mm::NptFormat<4>, svm::NptTlb>::block_bytes));
-    if (!low || !load_test_guest(image, low, memory_.size(), entry)) return false;
+    if (!low || !load_test_guest(image, arg_, vm_.id(), low, memory_.size(), entry)) return false;
     // The loader writes page tables and code into the first 2 MiB block only.
     vcpu_.release(frames_);
     svm::LongModeEntry le{entry.rip, entry.rsp, entry.cr3};
@@ -30,9 +30,10 @@ bool SvmGuest::load(const TestGuestImage& image)
     return vcpu_.init(frames_, mm::Owner::vm(vm_.id()), 1, memory_.nested_root(), le) == nullptr;
 }
 
-const char* SvmGuest::start(const TestGuestImage& image)
+const char* SvmGuest::start(const TestGuestImage& image, uint64_t arg)
 {
     image_ = &image;
+    arg_ = arg;
     if (memory_.init(vm_.config().memory_bytes) != mm::MmError::ok) {
         release();
         return "not enough free memory for the VM's RAM";
@@ -59,6 +60,12 @@ bool SvmGuest::read(uint64_t gpa, void* out, size_t length)
         length -= chunk;
     }
     return true;
+}
+
+void SvmGuest::audit(NestedAudit& out) const
+{
+    if (released_) return;
+    audit_nested_table(memory_.table(), frames_, mm::Owner::vm(vm_.id()), memory_.size(), out);
 }
 
 const char* SvmGuest::explain_invalid_state()

@@ -7,6 +7,7 @@
 #include "arch/svm/npt_tlb.hpp"
 #include "arch/svm/svm_vcpu.hpp"
 #include "hv/guest/guest_memory.hpp"
+#include "hv/guest/nested_audit.hpp"
 #include "hv/guest/test_guest_image.hpp"
 #include "hv/vm/vm.hpp"
 #include "mm/x86_paging_format.hpp"
@@ -18,8 +19,9 @@ public:
     SvmGuest(vm::Vm& vm, mm::FrameAllocator& frames);
     ~SvmGuest() { release(); }
 
-    // Backs the VM's RAM and loads the test guest; nullptr or why not (everything released).
-    const char* start(const TestGuestImage& image);
+    // Backs the VM's RAM and loads the test guest with its argument; nullptr or why not
+    // (everything released).
+    const char* start(const TestGuestImage& image, uint64_t arg);
 
     // Runs the guest until `deadline_tick` (LAPIC ticks) or until it stops, pauses or halts.
     // Returns false once the VM will not run again (its memory is then released).
@@ -31,6 +33,8 @@ public:
     void release();
     // Guest-physical reads for the hypercalls (may cross 2 MiB blocks).
     bool read(uint64_t gpa, void* out, size_t length);
+    // The isolation audit of this VM's nested table (adds to `out`).
+    void audit(NestedAudit& out) const;
 
 private:
     bool load(const TestGuestImage& image);
@@ -43,6 +47,7 @@ private:
     svm::SvmVcpu vcpu_;
     svm::VcpuAsid asid_;
     const TestGuestImage* image_ = nullptr;
+    uint64_t arg_ = 0;
     bool released_ = false;
     char invalid_text_[160] = {};
 };

@@ -38,6 +38,72 @@ bool read_guest(void* context, uint64_t gpa, void* out, size_t length)
 }
 uint64_t guest_ticks(void*) { return x86::rdtsc(); }
 
+// Audits every live VM's nested table and the allocator; ended VMs must hold no frame.
+struct HostAudit {
+    NestedAudit nested;
+    unsigned vms = 0;
+    const char* allocator_problem = nullptr;
+    uint32_t leaked_vm = 0; // id of an ended VM that still holds frames, 0 if none
+    uint64_t leaked_frames = 0;
+    bool ok() const { return nested.ok && !allocator_problem && !leaked_vm; }
+};
+
+HostAudit audit_all()
+{
+    HostAudit a;
+    for (SvmGuest* g : guests) {
+        if (!g) continue;
+        if (g->released()) {
+            uint64_t held = frame_allocator().count(mm::Owner::vm(g->vm().id()));
+            if (held && !a.leaked_vm) {
+                a.leaked_vm = g->vm().id();
+                a.leaked_frames = held;
+            }
+            continue;
+        }
+        ++a.vms;
+        g->audit(a.nested);
+    }
+    a.allocator_problem = frame_allocator().check_invariants();
+    return a;
+}
+
+void describe_failure(const HostAudit& a, char* out, size_t size)
+{
+    if (!a.nested.ok) format_to(out, size, "nested table: %s", a.nested.problem);
+    else if (a.allocator_problem) format_to(out, size, "frame allocator: %s", a.allocator_problem);
+    else format_to(out, size, "vm %u ended but still holds %llu frames", a.leaked_vm,
+                   (unsigned long long)a.leaked_frames);
+}
+
+// Test mode audits after every VM start and end and says so on the console; the boot tests
+// fail on any "audit: FAILED" line.
+void audit_in_test_mode(const char* event, const vm::Vm& vm)
+{
+    if (boot->config.test_exit == TestExit::none) return;
+    HostAudit a = audit_all();
+    if (a.ok()) {
+        format(image::console(), "audit: after vm %u %s: ok (%u VMs, %llu leaves, %llu frames)\n", vm.id(), event,
+               a.vms, (unsigned long long)a.nested.leaves, (unsigned long long)a.nested.frames);
+        return;
+    }
+    char why[200];
+    describe_failure(a, why, sizeof why);
+    format(image::console(), "audit: FAILED after vm %u %s: %s\n", vm.id(), event, why);
+}
+
+void mem_audit(const console::Arguments&, console::Reply& reply, void*)
+{
+    HostAudit a = audit_all();
+    if (!a.ok()) {
+        char why[200];
+        describe_failure(a, why, sizeof why);
+        reply.fail("audit failed: %s", why);
+        return;
+    }
+    reply.data().u64("vms", a.vms).u64("leaves", a.nested.leaves).u64("frames", a.nested.frames).str("result", "ok");
+}
+
 void print_followed_line(void*, const vm::Vm& vm, const char* line, size_t length)
 {
     format(image::console(), "[vm %u %s] %.*s\n", vm.id(), vm.name(), static_cast<int>(length), line);
@@ -70,12 +136,7 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
     }
     const TestGuestImage* image = find_test_guest(args.at(0));
     if (!image) {
-        size_t n = 0;
-        const TestGuestImage* all = test_guests(n);
-        char names[128];
-        BufferSink list(names, sizeof names);
-        for (size_t i = 0; i < n; ++i) format(list, "%s%s", i ? ", " : "", all[i].name);
-        reply.fail("no test guest named '%s' (there are: %s)", args.at(0), names);
+        reply.fail("no test guest named '%s' ('vm guests' lists them)", args.at(0));
         return;
     }
     uint64_t memory = 16ull << 20;
@@ -84,6 +145,8 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
         reply.fail("memory must be a multiple of 2 MiB");
         return;
     }
+    uint64_t arg = 0;
+    if (!args.unsigned_flag("--arg", 0, ~0ull, arg, reply)) return;
     const char* name = args.value("--name") ? args.value("--name") : image->name;
     make_room();
     size_t slot = vm::VmRegistry::kCapacity;
@@ -103,7 +166,7 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
         return;
     }
     SvmGuest* guest = new (guest_storage) SvmGuest(*vm, frame_allocator());
-    if (const char* problem = guest->start(*image)) {
+    if (const char* problem = guest->start(*image, arg)) {
         registry->remove(vm->id());
         guest->~SvmGuest();
         ::operator delete(guest_storage);
@@ -112,12 +175,25 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
     }
     guests[slot] = guest;
     vm->mark_running();
+    audit_in_test_mode("started", *vm);
     reply.data().u64("id", vm->id()).str("name", vm->name()).str("guest", image->name).u64("memory_bytes", memory);
 }
 
+void vm_guests(const console::Arguments&, console::Reply& reply, void*)
+{
+    size_t count = 0;
+    const TestGuestImage* all = test_guests(count);
+    console::Table list = reply.data().table("guests");
+    for (size_t i = 0; i < count; ++i) list.row().str("name", all[i].name).str("summary", all[i].summary);
+}
+
 const console::Command vm_start_rows[] = {
-    {"vm start", "GUEST [MEMORY] [--name NAME]", "start a VM running a built-in test guest (MEMORY: e.g. 16M)",
-     vm_start, 1, 2, "--name="},
+    {"vm start", "GUEST [MEMORY] [--name NAME] [--arg N]",
+     "start a VM running a built-in test guest (MEMORY: e.g. 16M; N: the guest's argument)", vm_start, 1, 2,
+     "--name= --arg="},
+    {"vm guests", "", "list the built-in test guests", vm_guests, 0, 0, ""},
+    {"mem audit", "", "check that every VM's nested table maps only that VM's frames (or shared ones read-only)",
+     mem_audit, 0, 0, ""},
 };
 
 } // namespace
@@ -148,10 +224,11 @@ bool run_vms_once()
             vm.set_state(vm::VmState::stopped);
             vm.diagnose("killed from the console");
             g->release();
+            audit_in_test_mode("ended", vm);
             continue;
         }
         if (vm.state() != vm::VmState::running || vm.vcpu(0).halted) continue;
-        g->run_until(x86::timer_ticks() + 1, asids, boot->cpu.svm.nrips);
+        if (!g->run_until(x86::timer_ticks() + 1, asids, boot->cpu.svm.nrips)) audit_in_test_mode("ended", vm);
         ran = true;
         next_to_run = i + 1;
         break; // one slice per call: the console gets its turn between slices

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 
+#include "arch/x86/exception_names.hpp"
 #include "hv/lib/format.hpp"
 #include "hv/vm/cpuid_policy.hpp"
 #include "hv/vm/hypercalls.hpp"
@@ -28,6 +29,10 @@ const char* action_kind_name(ActionKind kind)
 namespace {
 
 using ull = unsigned long long;
+
+// A guest looping on #AC or #DB delivery (CVE-2015-5307, CVE-2015-8104) exits once per
+// delivery; this many in a row at one RIP is a loop, not a debugger single-stepping.
+constexpr uint32_t kExceptionLoopLimit = 1000;
 
 ExitAction resume() { return ExitAction{}; }
 
@@ -134,6 +139,9 @@ ExitAction on_msr(Vcpu& vcpu, GuestState& guest, const Exit& exit)
     if (!known)
         vm.diagnose_limited("unknown MSR 0x%x %s at rip 0x%llx: #GP", index,
                             exit.kind == ExitKind::msr_read ? "read" : "write", static_cast<ull>(guest.rip));
+    else if (exit.kind == ExitKind::msr_write)
+        vm.diagnose_limited("MSR %s write 0x%llx refused at rip 0x%llx: #GP", find_msr_rule(index)->name,
+                            static_cast<ull>(exit.msr.value), static_cast<ull>(guest.rip));
     return inject_gp0(vcpu, guest);
 }
 
@@ -215,6 +223,15 @@ ExitAction on_exception(Vcpu& vcpu, const GuestState& guest, const Exit& exit)
     if (e.vector == vector::ac) ++vm.counters.ac_reflected;
     else if (e.vector == vector::db) ++vm.counters.db_reflected;
     else ++vm.counters.other_reflected;
+    Vcpu::ExceptionStreak& streak = vcpu.exception_streak;
+    if (streak.count && streak.vector == e.vector && streak.rip == guest.rip) {
+        if (++streak.count >= kExceptionLoopLimit)
+            return end_vm(vm, guest, ActionKind::stop,
+                          "exception loop: %s reflected %u times in a row without progress",
+                          x86::exception_name(e.vector).mnemonic, streak.count);
+    } else {
+        streak = {e.vector, guest.rip, 1};
+    }
     bool has_error = exception_has_error_code(e.vector);
     return inject_exception(vcpu, guest, e.vector, has_error, has_error ? e.error_code : 0);
 }
@@ -246,6 +263,7 @@ ExitAction handle_exit(Vcpu& vcpu, GuestState& guest, const Exit& exit)
                       static_cast<unsigned>(exit.kind));
     vm.count_exit(exit.kind);
     ++vcpu.exits;
+    if (exit.kind != ExitKind::exception) vcpu.exception_streak.count = 0;
     if (vm.kill_requested()) return end_vm(vm, guest, ActionKind::stop, "killed from the console");
 
     ExitAction a;

@@ -58,6 +58,14 @@ public:
     bool halted = false;
     uint64_t exits = 0;
 
+    // The same exception reflected again and again at the same RIP, with no other exit in
+    // between: the guest makes no progress (the dispatcher stops it past a limit).
+    struct ExceptionStreak {
+        uint8_t vector = 0;
+        uint64_t rip = 0;
+        uint32_t count = 0;
+    } exception_streak;
+
 private:
     friend class Vm;
     Vm* vm_ = nullptr;

@@ -36,7 +36,7 @@ using LogFollowHook = void (*)(void* context, const Vm& vm, const char* line, si
 
 class VmRegistry {
 public:
-    static constexpr size_t kCapacity = 16;
+    static constexpr size_t kCapacity = 64; // VM records, running or ended (kept for their log and verdict)
     static constexpr uint32_t kMaxId = 1023; // mm::Owner::vm(id) must stay valid
 
     explicit VmRegistry(const HostServices& host) : host_(host) {}

@@ -21,7 +21,9 @@ def run_command(m, line, timeout=30):
 
 
 def json_reply(text, command):
-    lines = [l for l in text.splitlines() if l.strip()]
+    """The one JSON line of a reply; other lines (asynchronous console messages such as test
+    mode's audit lines) may surround it."""
+    lines = [l for l in text.splitlines() if l.strip().startswith("{")]
     if len(lines) != 1:
         raise TestFailure(f"'{command}' should print one JSON line, got:\n{text}")
     try:

@@ -238,7 +238,8 @@ TEST_CASE("INVD is treated as WBINVD: ignored, RIP moves on, the VM keeps runnin
 TEST_CASE("An intercepted #AC is reflected into the guest with its error code, and counted", "[vm][exception]")
 {
     Machine m;
-    for (int i = 0; i < 1000; ++i) { // a guest looping on #AC keeps running
+    for (int i = 0; i < 1000; ++i) { // a guest taking #AC at ever new places keeps running
+        m.guest.rip += 4;
         ExitAction a = m.run(exception(17, 0));
         REQUIRE(a.kind == ActionKind::inject);
         CHECK(a.event.vector == 17);
@@ -249,6 +250,36 @@ TEST_CASE("An intercepted #AC is reflected into the guest with its error code, a
     CHECK(m.vm->counters.ac_reflected == 1000);
     CHECK(m.vm->state() == VmState::running);
     CHECK(m.diagnostics.text.empty());
+}
+
+TEST_CASE("The same exception reflected 1000 times in a row at one RIP stops the VM as a loop (CVE-2015-5307/8104)", "[vm][exception]")
+{
+    for (uint8_t vector : {uint8_t(17), uint8_t(1)}) {
+        Machine m;
+        ExitAction a;
+        for (int i = 0; i < 999; ++i) {
+            a = m.run(exception(vector, 0));
+            REQUIRE(a.kind == ActionKind::inject);
+            m.vcpu().pending_event = {};
+        }
+        a = m.run(exception(vector, 0));
+        CHECK(a.kind == ActionKind::stop);
+        CHECK(m.vm->state() == VmState::stopped);
+        CHECK_THAT(m.diagnostics.text, Catch::Contains(vector == 17 ? "exception loop: #AC reflected 1000 times"
+                                                                     : "exception loop: #DB reflected 1000 times"));
+    }
+}
+
+TEST_CASE("Any other exit between two exceptions at one RIP starts the count again", "[vm][exception]")
+{
+    Machine m;
+    for (int i = 0; i < 3000; ++i) {
+        ExitAction a = m.run(exception(1, 0));
+        REQUIRE(a.kind == ActionKind::inject);
+        m.vcpu().pending_event = {};
+        if (i % 500 == 499) m.complete(m.at_rip(ExitKind::invd, 2));
+    }
+    CHECK(m.vm->state() == VmState::running);
 }
 
 TEST_CASE("An intercepted #DB is reflected into the guest without an error code, and counted", "[vm][exception]")

@@ -98,17 +98,18 @@ TEST_CASE("Names are unique among live VMs", "[vm][registry]")
     CHECK(r.registry.create(r.config("web"), vm) == CreateError::duplicate_name);
 }
 
-TEST_CASE("The registry holds 16 VMs; the 17th is refused until one is removed", "[vm][registry]")
+TEST_CASE("The registry holds kCapacity VMs; one more is refused until one is removed", "[vm][registry]")
 {
     Registry r;
+    constexpr size_t n = VmRegistry::kCapacity;
     std::vector<std::string> names;
-    for (int i = 0; i < 17; ++i) names.push_back("vm" + std::to_string(i));
-    for (int i = 0; i < 16; ++i) r.create(names[i].c_str());
+    for (size_t i = 0; i <= n; ++i) names.push_back("vm" + std::to_string(i));
+    for (size_t i = 0; i < n; ++i) r.create(names[i].c_str());
     Vm* vm = nullptr;
-    CHECK(r.registry.create(r.config(names[16].c_str()), vm) == CreateError::full);
+    CHECK(r.registry.create(r.config(names[n].c_str()), vm) == CreateError::full);
     CHECK(r.registry.remove(5));
-    CHECK(r.registry.create(r.config(names[16].c_str()), vm) == CreateError::ok);
-    CHECK(vm->id() == 17);
+    REQUIRE(r.registry.create(r.config(names[n].c_str()), vm) == CreateError::ok);
+    CHECK(vm->id() == n + 1);
 }
 
 TEST_CASE("A running or paused VM cannot be removed; a stopped, exited or never started one can", "[vm][registry]")

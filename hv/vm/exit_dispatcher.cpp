@@ -263,7 +263,10 @@ ExitAction handle_exit(Vcpu& vcpu, GuestState& guest, const Exit& exit)
                       static_cast<unsigned>(exit.kind));
     vm.count_exit(exit.kind);
     ++vcpu.exits;
-    if (exit.kind != ExitKind::exception) vcpu.exception_streak.count = 0;
+    // Any guest-side exit in between breaks a streak; the host's own interrupts do not (they end
+    // time slices, under Bochs every few exceptions, and say nothing about the guest's progress).
+    if (exit.kind != ExitKind::exception && exit.kind != ExitKind::external_interrupt)
+        vcpu.exception_streak.count = 0;
     if (vm.kill_requested()) return end_vm(vm, guest, ActionKind::stop, "killed from the console");
 
     ExitAction a;

@@ -168,6 +168,13 @@ class Machine:
             raise TestFailure(f"{self.name} did not exit within {timeout:.0f} s; console tail:\n"
                               f"{self.console.tail()}")
 
+    def check_test_exit(self, timeout):
+        """Waits for the emulator to end after Samepage's `poweroff` in test mode; raises
+        TestFailure unless it ended through the test exit."""
+        status = self.wait_exit(timeout)
+        if not self.ended_through_test_exit(status):
+            raise TestFailure(f"{self.name} did not end through the test exit (status {status})")
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)  # Bochs ignores SIGTERM
@@ -199,6 +206,10 @@ class Qemu(Machine):
                                      stderr=subprocess.STDOUT, start_new_session=True)
         self.started = time.monotonic()
         self.console = SerialConsole(_connect_unix(sock_path, 30))
+
+    def ended_through_test_exit(self, status):
+        # isa-debug-exit: QEMU exits with (0x10 << 1) | 1 = 33 when Samepage passes.
+        return status == 33
 
 
 BOCHSRC = """\
@@ -251,6 +262,10 @@ class Bochs(Machine):
                                      env=dict(os.environ, TERM="xterm"))
         self.started = time.monotonic()
         self.console = SerialConsole(_connect_tcp(port, 60, self.proc))
+
+    def ended_through_test_exit(self, status):
+        # Bochs' own exit status is always 1: its log of the shutdown-port request is the verdict.
+        return self.shutdown_requested()
 
     def shutdown_requested(self):
         try:

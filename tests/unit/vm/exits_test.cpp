@@ -282,6 +282,20 @@ TEST_CASE("Any other exit between two exceptions at one RIP starts the count aga
     CHECK(m.vm->state() == VmState::running);
 }
 
+TEST_CASE("Host interrupts between the exceptions do not hide a loop", "[vm][exception]")
+{
+    Machine m;
+    ExitAction a;
+    for (int i = 0; i < 1000; ++i) {
+        a = m.run(exception(1, 0));
+        if (a.kind != ActionKind::inject) break;
+        m.vcpu().pending_event = {};
+        m.run(simple(ExitKind::external_interrupt)); // the slice ended (VMX-preemption or LAPIC timer)
+    }
+    CHECK(a.kind == ActionKind::stop);
+    CHECK_THAT(m.diagnostics.text, Catch::Contains("exception loop: #DB reflected 1000 times"));
+}
+
 TEST_CASE("An intercepted #DB is reflected into the guest without an error code, and counted", "[vm][exception]")
 {
     Machine m;

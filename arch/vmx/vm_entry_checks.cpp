@@ -91,7 +91,7 @@ private:
     {
         AllowedControls a = allowed_controls(c_, set);
         if (value >> 32 || !a.allows(static_cast<uint32_t>(value)))
-            return ctl(field, "a control is set that the CPU does not allow, or a must-be-one control is clear", value);
+            return ctl(field, "outside what the capability MSR allows", value);
         return false;
     }
 

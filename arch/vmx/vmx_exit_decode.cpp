@@ -62,7 +62,7 @@ vm::Exit decode_exit(const ExitSnapshot& s, const GuestGprs& g)
     vm::Exit e;
     if (s.outcome == EntryOutcome::fail_invalid) {
         e.kind = ExitKind::invalid_state;
-        e.invalid = {{0, 0, 0}, "VM entry failed: VMfailInvalid (no current VMCS)"};
+        e.invalid = {{0, 0, 0}, "VMfailInvalid (no current VMCS)"};
         return e;
     }
     if (s.outcome == EntryOutcome::fail_valid) {
@@ -73,12 +73,11 @@ vm::Exit decode_exit(const ExitSnapshot& s, const GuestGprs& g)
     }
     const uint32_t basic = basic_reason(s.exit_reason);
     if (s.exit_reason & exit_reason_entry_failed) {
-        const char* text = basic == reason::entry_failure_msr_loading ? "VM-entry failure while loading MSRs"
-                           : basic == reason::entry_failure_machine_check
-                               ? "VM-entry failure: machine check"
+        const char* text = basic == reason::entry_failure_msr_loading ? "MSR loading failed"
+                           : basic == reason::entry_failure_machine_check ? "machine check during entry"
                            : s.qualification == entry_failure_qualification::vmcs_link_pointer
-                               ? "VM-entry failure: invalid guest state (VMCS link pointer)"
-                               : "VM-entry failure: invalid guest state";
+                               ? "invalid guest state (VMCS link pointer)"
+                               : "invalid guest state";
         return invalid(s, 0, text);
     }
     const uint64_t next = s.rip + s.instruction_length;

@@ -76,7 +76,7 @@ const char* VmxBackend::explain_invalid_state(const vm::Exit& exit)
     if (check.passed())
         format_to(invalid_text_, sizeof invalid_text_, "%s; our entry checks find nothing wrong", exit.invalid.text);
     else
-        format_to(invalid_text_, sizeof invalid_text_, "%s; first broken %s rule: %s: %s (0x%llx)", exit.invalid.text,
+        format_to(invalid_text_, sizeof invalid_text_, "%s; our %s checks: %s: %s (0x%llx)", exit.invalid.text,
                   area_name(check.area), check.field, check.rule, (unsigned long long)check.value);
     return invalid_text_;
 }

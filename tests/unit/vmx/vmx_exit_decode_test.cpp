@@ -185,7 +185,7 @@ TEST_CASE("Failed VM entries become invalid_state with the raw figures", "[vmx][
     CHECK(guest.kind == ExitKind::invalid_state);
     CHECK(guest.invalid.raw[0] == 0x80000021u);
     CHECK(guest.invalid.raw[1] == 4);
-    CHECK(std::string(guest.invalid.text) == "VM-entry failure: invalid guest state (VMCS link pointer)");
+    CHECK(std::string(guest.invalid.text) == "invalid guest state (VMCS link pointer)");
     auto msr = f.decode(exit_reason_entry_failed | reason::entry_failure_msr_loading, 2);
     CHECK(msr.kind == ExitKind::invalid_state);
     CHECK(msr.invalid.raw[0] == 0x80000022u);

@@ -4,6 +4,8 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   arch/x86/cpu_features.cpp
   arch/x86/exception_names.cpp
   arch/svm/asid_allocator.cpp
+  arch/svm/entry_flush.cpp
+  arch/svm/intercepts.cpp
   arch/svm/svm_exit_decode.cpp
   arch/svm/vmcb_setup.cpp
   arch/svm/vmrun_checks.cpp
@@ -18,6 +20,7 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
 )
 list(APPEND SAMEPAGE_IMAGE_SOURCES
   arch/x86/cpu_probe.cpp
+  arch/x86/extended_state.cpp
   arch/x86/descriptors.cpp
   arch/x86/exception_entry.S
   arch/x86/exception_report.cpp

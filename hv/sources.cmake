@@ -26,6 +26,7 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   hv/vm/hypercalls.cpp
   hv/vm/msr_table.cpp
   hv/vm/port_io.cpp
+  hv/vm/share_commands.cpp
   hv/vm/uart16550.cpp
   hv/vm/vm.cpp
   hv/vm/vm_commands.cpp

@@ -94,7 +94,12 @@ vm::Exit decode_exit(const RawExit& raw, const VmcbState& s, const GuestGprs& g,
     case exit_code::clgi: return forbidden(vm::ForbiddenInstruction::clgi);
     case exit_code::skinit: return forbidden(vm::ForbiddenInstruction::skinit);
     case exit_code::invlpga: return forbidden(vm::ForbiddenInstruction::invlpga);
-    // MONITOR/MWAIT are not offered in CPUID: raise #UD as a CPU without them would.
+    case exit_code::task_switch:
+        e.kind = ExitKind::unsupported;
+        e.invalid = {{raw.code, raw.info1, raw.info2}, "hardware task switch"};
+        return e;
+    // RSM outside SMM, MONITOR/MWAIT (not offered in CPUID): #UD as on a CPU.
+    case exit_code::rsm:
     case exit_code::monitor:
     case exit_code::mwait:
     case exit_code::mwait_armed:

@@ -40,12 +40,11 @@ void SvmVcpu::release(mm::FrameAllocator& frames)
     vmcb_pa_ = iopm_pa_ = msrpm_pa_ = 0;
 }
 
-RawExit SvmVcpu::run(unsigned cpu)
+RawExit SvmVcpu::run(unsigned cpu, uint8_t tlb)
 {
     Vmcb& v = vmcb();
-    v.control.tlb_control = flush_pending_ ? tlb_control::flush_all : tlb_control::nothing;
+    v.control.tlb_control = tlb;
     v.control.clean_bits = 0; // nothing cached: we do not track which fields changed
-    flush_pending_ = false;
     svm_run_guest(vmcb_pa_, per_cpu(cpu).host_vmcb_pa, &gprs_);
     v.control.tlb_control = tlb_control::nothing; // the CPU never clears it
     return {v.control.exit_code, v.control.exit_info1, v.control.exit_info2, v.control.exit_int_info,

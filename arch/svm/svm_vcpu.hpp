@@ -33,11 +33,18 @@ public:
                      const LongModeEntry& entry);
     void release(mm::FrameAllocator& frames);
 
-    RawExit run(unsigned cpu);
+    // One VMRUN with the given TLB_CONTROL (entry_flush.hpp decides it).
+    RawExit run(unsigned cpu, uint8_t tlb_control);
 
-    // The next VMRUN drops this guest's cached translations (TLB_CONTROL=1: QEMU's SVM and
-    // CPUs without FlushByAsid offer nothing narrower).
+    // The nested table lost or narrowed a mapping: the next entry must not use translations
+    // cached before (plan_entry_flush turns this into a flush or a fresh ASID).
     void request_tlb_flush() { flush_pending_ = true; }
+    bool take_flush_request()
+    {
+        bool pending = flush_pending_;
+        flush_pending_ = false;
+        return pending;
+    }
 
     Vmcb& vmcb() { return *reinterpret_cast<Vmcb*>(vmcb_pa_); }
     GuestGprs& gprs() { return gprs_; }

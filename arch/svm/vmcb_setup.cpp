@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "arch/svm/intercepts.hpp"
+
 namespace sp::svm {
 namespace {
 
@@ -22,13 +24,15 @@ void fill_long_mode_vmcb(Vmcb& v, const VmcbSetup& setup)
 {
     memset(&v, 0, sizeof v);
     VmcbControl& c = v.control;
-    c.intercept_exceptions = (1u << 1) | (1u << 17); // #DB, #AC: CVE-2015-8104, CVE-2015-5307
-    c.intercept_misc1 = misc1::intr | misc1::nmi | misc1::smi | misc1::init | misc1::cpuid |
-                        misc1::rsm | misc1::invd | misc1::hlt | misc1::invlpga | misc1::ioio |
-                        misc1::msr | misc1::task_switch | misc1::ferr_freeze | misc1::shutdown;
-    c.intercept_misc2 = misc2::vmrun | misc2::vmmcall | misc2::vmload | misc2::vmsave | misc2::stgi |
-                        misc2::clgi | misc2::skinit | misc2::icebp | misc2::xsetbv | misc2::monitor |
-                        misc2::mwait | misc2::mwait_armed;
+    size_t count = 0;
+    const Intercept* rows = intercepts(count);
+    for (size_t i = 0; i < count; ++i) {
+        switch (rows[i].word) {
+        case InterceptWord::exceptions: c.intercept_exceptions |= rows[i].bit; break;
+        case InterceptWord::misc1: c.intercept_misc1 |= rows[i].bit; break;
+        case InterceptWord::misc2: c.intercept_misc2 |= rows[i].bit; break;
+        }
+    }
     c.iopm_base_pa = setup.iopm_pa;
     c.msrpm_base_pa = setup.msrpm_pa;
     c.guest_asid = setup.asid;

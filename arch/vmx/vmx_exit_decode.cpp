@@ -45,14 +45,17 @@ uint64_t gpr_value(const ExitSnapshot& s, const GuestGprs& g, unsigned index)
 // Only CR4.VMXE is host-owned in CR4, so a MOV to CR4 exits only when the guest tries to set
 // VMXE, which a CPU without VMX (what CPUID shows) answers with #GP(0). CR0's host-owned bits
 // are the ones VMX fixes (NE, and PE/PG without unrestricted guest): emulating writes to them is
-// not done yet, so such an exit stops the VM with its figures.
+// not done yet, so such an exit stops the VM as unsupported.
 vm::Exit control_register_access(const ExitSnapshot& s, const GuestGprs& g)
 {
     uint64_t q = s.qualification;
     if (cr_qualification::access(q) == cr_qualification::mov_to_cr && cr_qualification::cr(q) == 4 &&
         (gpr_value(s, g, cr_qualification::gpr(q)) & cr4_vmxe))
         return exception(vm::vector::gp, true, 0);
-    return invalid(s, 0, "control-register access to a host-owned bit (not emulated yet)");
+    vm::Exit e;
+    e.kind = ExitKind::unsupported;
+    e.invalid = {{s.exit_reason, q, 0}, "control-register access to a host-owned bit"};
+    return e;
 }
 
 } // namespace
@@ -150,6 +153,10 @@ vm::Exit decode_exit(const ExitSnapshot& s, const GuestGprs& g)
     case reason::ept_misconfiguration:
         return invalid(s, s.guest_physical, "EPT misconfiguration: the VM's EPT holds a malformed entry");
     case reason::cr_access: return control_register_access(s, g);
+    case reason::task_switch:
+        e.kind = ExitKind::unsupported;
+        e.invalid = {{s.exit_reason, s.qualification, 0}, "hardware task switch"};
+        return e;
     case reason::vmxon: return forbidden(vm::ForbiddenInstruction::vmxon);
     case reason::vmxoff: return forbidden(vm::ForbiddenInstruction::vmxoff);
     case reason::vmlaunch: return forbidden(vm::ForbiddenInstruction::vmlaunch);

@@ -39,6 +39,7 @@ struct TestGuestParams {
     uint64_t mode; // TestGuestImage::mode
     uint64_t arg;  // `vm start ... --arg N`, 0 when not given
     uint64_t vm_id;
+    uint64_t arg2; // `--arg2 N`, 0 when not given
 };
 
 struct TestGuestEntry {
@@ -48,7 +49,10 @@ struct TestGuestEntry {
 // Writes the page tables, the parameters and the code into guest RAM through `ram` (host
 // pointer to guest physical 0, valid for the first 2 MiB; the VM has `ram_bytes` of RAM, at
 // least 2 MiB). Returns false when the code does not fit.
-bool load_test_guest(const TestGuestImage& image, uint64_t arg, uint64_t vm_id, uint8_t* ram,
+struct TestGuestArgs {
+    uint64_t arg = 0, arg2 = 0;
+};
+bool load_test_guest(const TestGuestImage& image, const TestGuestArgs& args, uint64_t vm_id, uint8_t* ram,
                      uint64_t ram_bytes, TestGuestEntry& entry);
 
 } // namespace sp

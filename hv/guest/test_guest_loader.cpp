@@ -4,7 +4,7 @@
 
 namespace sp {
 
-bool load_test_guest(const TestGuestImage& image, uint64_t arg, uint64_t vm_id, uint8_t* ram,
+bool load_test_guest(const TestGuestImage& image, const TestGuestArgs& args, uint64_t vm_id, uint8_t* ram,
                      uint64_t ram_bytes, TestGuestEntry& entry)
 {
     constexpr uint64_t two_mib = 2ull << 20;
@@ -21,7 +21,7 @@ bool load_test_guest(const TestGuestImage& image, uint64_t arg, uint64_t vm_id, 
         pdpt[i] = (test_guest_pml4 + 0x2000 + i * 0x1000ull) | present_writable_user;
     for (uint64_t i = 0; i < directories * 512ull; ++i) pd[i] = (i * two_mib) | present_writable_user | large;
 
-    TestGuestParams params{test_guest_params_magic, ram_bytes, image.mode, arg, vm_id};
+    TestGuestParams params{test_guest_params_magic, ram_bytes, image.mode, args.arg, vm_id, args.arg2};
     memcpy(ram + test_guest_params, &params, sizeof params);
     memcpy(ram + test_guest_code, image.code, image.size);
     entry.rip = test_guest_code;

@@ -8,6 +8,8 @@ extern "C" const uint8_t test_guest_spin_start[], test_guest_spin_end[];
 extern "C" const uint8_t guest_program_memcheck_start[], guest_program_memcheck_end[];
 extern "C" const uint8_t guest_program_attack_start[], guest_program_attack_end[];
 extern "C" const uint8_t guest_program_misbehave_start[], guest_program_misbehave_end[];
+extern "C" const uint8_t guest_program_xstate_start[], guest_program_xstate_end[];
+extern "C" const uint8_t guest_program_sharer_start[], guest_program_sharer_end[];
 
 namespace sp {
 namespace {
@@ -27,6 +29,12 @@ const TestGuestImage images[] = {
      "fills its RAM above 2 MiB (or --arg MiB) with a seeded pattern and verifies it"},
     {"attack", guest_program_attack_start, span(guest_program_attack_start, guest_program_attack_end), 0,
      "looks for foreign data in its RAM, then reads beyond it (--arg GPA)"},
+    {"xstate", guest_program_xstate_start, span(guest_program_xstate_start, guest_program_xstate_end), 0,
+     "checks that its XMM/YMM registers and XCR0 survive --arg exits (default 20,000)"},
+    {"sharer", guest_program_sharer_start, span(guest_program_sharer_start, guest_program_sharer_end), 0,
+     "the sharing reference mix; --arg rounds (20) of --arg2 rewrites (64), checksums verified"},
+    {"hog", guest_program_sharer_start, span(guest_program_sharer_start, guest_program_sharer_end), 1,
+     "writes unique data to all its pages, --arg passes (1)"},
     SP_MISBEHAVE("triple-fault", triple_fault, "#UD with an empty IDT"),
     SP_MISBEHAVE("bad-msr", bad_msr, "writes an MSR nobody models"),
     SP_MISBEHAVE("beyond-ram", beyond_ram, "writes past the end of its RAM"),

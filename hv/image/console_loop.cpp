@@ -42,6 +42,13 @@ void run_console_loop(const BootInfo& info)
     add_platform_commands(*shell);
     if (info.config.test_exit != TestExit::none) add_selftest_commands(*shell);
     vm_host_init(info, *shell, x86::lapic_timer_info().tsc_per_ms);
+    // The configuration's start lines run as if typed, so they get the same checks and replies.
+    for (uint32_t i = 0; i < info.config.start_count; ++i) {
+        char line[BootConfig::kStartChars + 16];
+        format_to(line, sizeof line, "vm start %s", info.config.start[i]);
+        format(con, "start: %s\n", line);
+        shell->execute(line);
+    }
     format(con, "ready: type 'help' for the commands\n");
     shell->start();
     for (;;) {

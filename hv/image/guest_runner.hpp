@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "arch/x86/extended_state.hpp"
 #include "arch/x86/lapic_timer.hpp"
 #include "hv/guest/guest_memory.hpp"
 #include "hv/guest/nested_audit.hpp"
@@ -37,9 +38,11 @@ public:
     HostedGuest(const HostedGuest&) = delete;
     HostedGuest& operator=(const HostedGuest&) = delete;
 
-    // Backs the VM's RAM and loads the test guest with its argument; nullptr or why not
-    // (everything released).
-    virtual const char* start(const TestGuestImage& image, uint64_t arg) = 0;
+    // Backs the VM's RAM (with 1 GiB nested pages where `use_1g`, alignment and free memory
+    // allow) and loads the test guest with its arguments; nullptr or why not (everything
+    // released).
+    virtual const char* start(const TestGuestImage& image, const TestGuestArgs& args, bool use_1g) = 0;
+    virtual uint64_t giant_pages() const = 0;
     // Runs the guest until `deadline_tick` (LAPIC ticks) or until it stops, pauses or halts.
     // Returns false once the VM will not run again (its memory is then released).
     virtual bool run_until(uint64_t deadline_tick) = 0;
@@ -71,11 +74,11 @@ public:
     }
     ~GuestRunner() override { release(); }
 
-    const char* start(const TestGuestImage& image, uint64_t arg) override
+    const char* start(const TestGuestImage& image, const TestGuestArgs& args, bool use_1g) override
     {
         image_ = &image;
-        arg_ = arg;
-        if (memory_.init(vm_.config().memory_bytes) != mm::MmError::ok) {
+        args_ = args;
+        if (memory_.init(vm_.config().memory_bytes, use_1g) != mm::MmError::ok) {
             release();
             return "not enough free memory for the VM's RAM";
         }
@@ -86,18 +89,24 @@ public:
         return nullptr;
     }
 
+    uint64_t giant_pages() const override { return memory_.giant_pages(); }
+
     bool run_until(uint64_t deadline_tick) override
     {
         vm::Vcpu& vcpu = vm_.vcpu(0);
         while (vm_.state() == vm::VmState::running && !vcpu.halted) {
+            xstate_.load(0); // this vCPU's vector registers and XCR0 (lazily: only after another ran)
             backend_.enter(vcpu.pending_event); // delivers what the last exit asked for...
             vcpu.pending_event.pending = false; // ...exactly once
+            xstate_.note_exit();
 
             vm::GuestState guest{};
             vm::Exit exit = backend_.take_exit(guest);
+            guest.xcr0 = xstate_.xcr0();
             if (exit.kind == vm::ExitKind::invalid_state) exit.invalid.text = backend_.explain_invalid_state(exit);
             vm::ExitAction action = vm::handle_exit(vcpu, guest, exit);
             backend_.store(guest);
+            if (guest.dirty & vm::dirty::xcr0) xstate_.set_xcr0(guest.xcr0);
             // An event the exit cut off in mid-delivery is delivered again, unless the
             // dispatcher queued one of its own.
             if (!vcpu.pending_event.pending) {
@@ -144,6 +153,7 @@ public:
     {
         if (released_) return;
         backend_.release_vcpu(frames_);
+        xstate_.release(frames_);
         memory_.release();
         released_ = true;
     }
@@ -177,16 +187,19 @@ private:
         TestGuestEntry entry;
         auto* low = static_cast<uint8_t*>(memory_.host_pointer(0, Memory::block_bytes));
         // The loader writes page tables, parameters and code into the first 2 MiB block only.
-        if (!low || !load_test_guest(image, arg_, vm_.id(), low, memory_.size(), entry))
+        if (!low || !load_test_guest(image, args_, vm_.id(), low, memory_.size(), entry))
             return "the test guest does not fit in the VM's memory";
+        xstate_.release(frames_); // a (re)start begins from the registers' reset state
+        if (const char* problem = xstate_.init(frames_, mm::Owner::vm(vm_.id()))) return problem;
         return backend_.build_vcpu(frames_, mm::Owner::vm(vm_.id()), memory_.nested_root(), entry);
     }
 
     mm::FrameAllocator& frames_;
     Backend backend_;
     Memory memory_;
+    x86::ExtendedState xstate_;
     const TestGuestImage* image_ = nullptr;
-    uint64_t arg_ = 0;
+    TestGuestArgs args_;
 };
 
 } // namespace sp

@@ -4,6 +4,7 @@
 #include "arch/svm/svm_cpu.hpp"
 #include "arch/vmx/vmx_cpu.hpp"
 #include "arch/x86/descriptors.hpp"
+#include "arch/x86/extended_state.hpp"
 #include "arch/x86/lapic_timer.hpp"
 #include "hv/image/banner.hpp"
 #include "hv/image/console.hpp"
@@ -61,6 +62,12 @@ void hypervisor_main(const BootInfo& info)
     print_banner(out, info);
     setup_memory(info, out);
     if (info.config.test_exit != TestExit::none) start_free_canaries(frame_allocator(), out);
+    const x86::ExtendedStateInfo& xstate = x86::enable_extended_state();
+    if (xstate.xsave)
+        format(out, "guest registers: XSAVE, components 0x%llx, %u-byte save areas\n",
+               (unsigned long long)xstate.xcr0_all, xstate.area_bytes);
+    else
+        format(out, "guest registers: FXSAVE (no XSAVE on this CPU), 512-byte save areas\n");
     enable_virtualization(info, out);
     start_timer(out);
     run_console_loop(info);

@@ -1,5 +1,6 @@
 #include "hv/image/svm_guest.hpp"
 
+#include "arch/svm/entry_flush.hpp"
 #include "arch/svm/svm_exit_decode.hpp"
 #include "arch/svm/vmrun_checks.hpp"
 #include "hv/lib/format.hpp"
@@ -17,12 +18,12 @@ const char* SvmBackend::build_vcpu(mm::FrameAllocator& frames, mm::Owner owner, 
 
 void SvmBackend::enter(const vm::EventInjection& event)
 {
-    auto assignment = context_.asids.assign(asid_);
+    svm::EntryFlush flush =
+        svm::plan_entry_flush(context_.asids, asid_, vcpu_.take_flush_request(), context_.flush_by_asid);
     svm::Vmcb& vmcb = vcpu_.vmcb();
-    vmcb.control.guest_asid = assignment.asid;
-    if (assignment.flush_all) vcpu_.request_tlb_flush();
+    vmcb.control.guest_asid = flush.asid;
     vmcb.control.event_inject = svm::encode_event(event);
-    raw_ = vcpu_.run(0);
+    raw_ = vcpu_.run(0, flush.tlb_control);
 }
 
 vm::Exit SvmBackend::take_exit(vm::GuestState& out)

@@ -19,6 +19,7 @@ namespace sp {
 struct SvmContext {
     svm::AsidAllocator asids;
     bool has_nrips = false;
+    bool flush_by_asid = false;
 };
 
 class SvmBackend {

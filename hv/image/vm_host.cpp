@@ -5,6 +5,7 @@
 #include "arch/svm/svm_cpu.hpp"
 #include "arch/vmx/vmx_cpu.hpp"
 #include "arch/x86/cpu.hpp"
+#include "arch/x86/extended_state.hpp"
 #include "arch/x86/lapic_timer.hpp"
 #include "hv/console/arguments.hpp"
 #include "hv/console/command.hpp"
@@ -24,6 +25,13 @@ namespace {
 vm::CpuidResult host_cpuid(void*, uint32_t leaf, uint32_t subleaf)
 {
     auto r = x86::cpuid(leaf, subleaf);
+    if (leaf == 0xd && subleaf == 0) {
+        // Guests may enable only the components Samepage saves and restores for them (this
+        // bounds XSETBV's check as well as what CPUID tells the guest).
+        uint64_t all = x86::extended_state_info().xcr0_all;
+        r.eax &= static_cast<uint32_t>(all);
+        r.edx &= static_cast<uint32_t>(all >> 32);
+    }
     return {r.eax, r.ebx, r.ecx, r.edx};
 }
 
@@ -153,8 +161,9 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
         reply.fail("memory must be a multiple of 2 MiB");
         return;
     }
-    uint64_t arg = 0;
-    if (!args.unsigned_flag("--arg", 0, ~0ull, arg, reply)) return;
+    TestGuestArgs guest_args;
+    if (!args.unsigned_flag("--arg", 0, ~0ull, guest_args.arg, reply)) return;
+    if (!args.unsigned_flag("--arg2", 0, ~0ull, guest_args.arg2, reply)) return;
     const char* name = args.value("--name") ? args.value("--name") : image->name;
     make_room();
     size_t slot = vm::VmRegistry::kCapacity;
@@ -175,7 +184,10 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
     }
     HostedGuest* guest = vendor == Vendor::vmx ? static_cast<HostedGuest*>(new VmxGuest(*vm, frame_allocator(), *vmx_context))
                                                : new SvmGuest(*vm, frame_allocator(), *svm_context);
-    if (const char* problem = guest->start(*image, arg)) {
+    // 1 GiB nested pages where the nested table can hold them: EPT's own capability on VMX,
+    // the CPU's 1 GiB pages on SVM.
+    bool use_1g = vendor == Vendor::vmx ? boot->cpu.vmx.ept_1g : boot->cpu.page_1g;
+    if (const char* problem = guest->start(*image, guest_args, use_1g)) {
         registry->remove(vm->id());
         delete guest;
         reply.fail("cannot start VM '%s': %s", name, problem);
@@ -184,7 +196,8 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
     guests[slot] = guest;
     vm->mark_running();
     audit_in_test_mode("started", *vm);
-    reply.data().u64("id", vm->id()).str("name", vm->name()).str("guest", image->name).u64("memory_bytes", memory);
+    reply.data().u64("id", vm->id()).str("name", vm->name()).str("guest", image->name).u64("memory_bytes", memory)
+        .u64("pages_1g", guest->giant_pages());
 }
 
 void vm_guests(const console::Arguments&, console::Reply& reply, void*)
@@ -196,9 +209,9 @@ void vm_guests(const console::Arguments&, console::Reply& reply, void*)
 }
 
 const console::Command vm_start_rows[] = {
-    {"vm start", "GUEST [MEMORY] [--name NAME] [--arg N]",
-     "start a VM running a built-in test guest (MEMORY: e.g. 16M; N: the guest's argument)", vm_start, 1, 2,
-     "--name= --arg="},
+    {"vm start", "GUEST [MEMORY] [--name NAME] [--arg N] [--arg2 N]",
+     "start a VM running a built-in test guest (MEMORY: e.g. 16M; N: the guest's arguments)", vm_start, 1, 2,
+     "--name= --arg= --arg2="},
     {"vm guests", "", "list the built-in test guests", vm_guests, 0, 0, ""},
     {"mem audit", "", "check that every VM's nested table maps only that VM's frames (or shared ones read-only)",
      mem_audit, 0, 0, ""},
@@ -220,6 +233,7 @@ void vm_host_init(const BootInfo& info, console::Shell& shell, uint64_t tsc_per_
         svm_context = new SvmContext;
         svm_context->asids.reset(info.cpu.svm.asids);
         svm_context->has_nrips = info.cpu.svm.nrips;
+        svm_context->flush_by_asid = info.cpu.svm.flush_by_asid;
     } else if (vmx::per_cpu(0).enabled) {
         vendor = Vendor::vmx;
         vmx_context = new VmxContext; // VPID bitmap: 8 KiB, on the heap rather than in the image

@@ -62,6 +62,21 @@ bool apply_setting(BootConfig& config, Span key, Span value, char* why, size_t w
         }
         return true;
     }
+    if (key.equals("start")) {
+        if (value.len == 0 || value.len >= BootConfig::kStartChars) {
+            format_to(why, why_size, "start needs a test guest and its options, at most %u characters",
+                      static_cast<unsigned>(BootConfig::kStartChars - 1));
+            return false;
+        }
+        if (config.start_count == BootConfig::kMaxStarts) {
+            format_to(why, why_size, "at most %u start lines", static_cast<unsigned>(BootConfig::kMaxStarts));
+            return false;
+        }
+        char* slot = config.start[config.start_count++];
+        memcpy(slot, value.data, value.len);
+        slot[value.len] = '\0';
+        return true;
+    }
     format_to(why, why_size, "unknown key '%.*s'", static_cast<int>(key.len < max_token ? key.len : max_token), key.data);
     return false;
 }

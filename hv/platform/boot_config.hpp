@@ -12,8 +12,15 @@ namespace sp {
 enum class TestExit { none, qemu, bochs };
 
 struct BootConfig {
+    static constexpr size_t kMaxStarts = 8;
+    static constexpr size_t kStartChars = 96; // with the terminating NUL
+
     uint32_t heap_mib = 16;       // the hypervisor's own heap
     TestExit test_exit = TestExit::none; // end the emulator on poweroff/panic (boot tests)
+    // "start = GUEST [MEMORY] [--name NAME] [--arg N]" lines: VMs started at boot, in order,
+    // exactly as `vm start` would (the console shows each command and its reply).
+    char start[kMaxStarts][kStartChars] = {};
+    uint32_t start_count = 0;
 };
 
 // Applies every valid line of a configuration file; reports each bad line on `diagnostics` as

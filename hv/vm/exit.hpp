@@ -22,6 +22,7 @@ enum class ExitKind : uint8_t {
     forbidden_instruction,
     xsetbv,
     invd,
+    unsupported, // something the guest did that Samepage does not emulate (text in `invalid.text`)
     count
 };
 inline constexpr unsigned kExitKindCount = static_cast<unsigned>(ExitKind::count);

@@ -250,6 +250,8 @@ ExitAction on_xsetbv(Vcpu& vcpu, GuestState& guest, const Exit& exit)
     case XsetbvVerdict::ud: return inject_exception(vcpu, guest, vector::ud, false, 0);
     case XsetbvVerdict::gp: break;
     }
+    vm.diagnose_limited("XSETBV XCR%u=0x%llx refused at rip 0x%llx: #GP", exit.xsetbv.xcr,
+                        static_cast<ull>(exit.xsetbv.value), static_cast<ull>(guest.rip));
     return inject_gp0(vcpu, guest);
 }
 
@@ -263,9 +265,9 @@ ExitAction handle_exit(Vcpu& vcpu, GuestState& guest, const Exit& exit)
                       static_cast<unsigned>(exit.kind));
     vm.count_exit(exit.kind);
     ++vcpu.exits;
-    // Any guest-side exit in between breaks a streak; the host's own interrupts do not (they end
-    // time slices, under Bochs every few exceptions, and say nothing about the guest's progress).
-    if (exit.kind != ExitKind::exception && exit.kind != ExitKind::external_interrupt)
+    // Host interrupts say nothing about the guest's progress; any other exit ends a streak.
+    if (exit.kind != ExitKind::exception && exit.kind != ExitKind::external_interrupt &&
+        exit.kind != ExitKind::interrupt_window)
         vcpu.exception_streak.count = 0;
     if (vm.kill_requested()) return end_vm(vm, guest, ActionKind::stop, "killed from the console");
 
@@ -304,6 +306,10 @@ ExitAction handle_exit(Vcpu& vcpu, GuestState& guest, const Exit& exit)
         // the guest shares with others (shared pages, the hypervisor), and a guest gains
         // nothing from INVD that it could rely on.
         a = completed(vm, guest, exit);
+        break;
+    case ExitKind::unsupported:
+        a = end_vm(vm, guest, ActionKind::stop, "unsupported: %s",
+                   exit.invalid.text ? exit.invalid.text : "an operation Samepage does not emulate");
         break;
     case ExitKind::count: break;
     }

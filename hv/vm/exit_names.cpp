@@ -20,6 +20,7 @@ const char* exit_kind_name(ExitKind kind)
     case ExitKind::forbidden_instruction: return "forbidden";
     case ExitKind::xsetbv: return "xsetbv";
     case ExitKind::invd: return "invd";
+    case ExitKind::unsupported: return "unsupported";
     case ExitKind::count: break;
     }
     return "unknown";

@@ -20,6 +20,17 @@ def run_command(m, line, timeout=30):
     return m.console.expect(r"(?s)(.*?)" + PROMPT, timeout).group(1)
 
 
+JSON_REPLY = r'^\{"ok":.*?(?=\r?\n)'
+
+
+def command_json(m, line, timeout=60):
+    """Types `line --json` and returns the reply's JSON object. Unlike run_command it does not
+    rely on the echo of the typed line, which asynchronous console lines (a VM's diagnostics)
+    may interleave with while other VMs run."""
+    m.console.send(line + " --json\r")
+    return json.loads(m.console.expect(JSON_REPLY, timeout).group(0))
+
+
 def json_reply(text, command):
     """The one JSON line of a reply; other lines (asynchronous console messages such as test
     mode's audit lines) may surround it."""

@@ -19,6 +19,10 @@ OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 BOCHS_ROM = "/usr/share/ovmf/OVMF.fd"
 VGA_ROM = "/usr/share/vgabios/vgabios.bin"
 QEMU_CPU = "qemu64,+svm,+npt,+pdpe1gb"
+# With XSAVE and AVX: guests can use XSETBV and YMM state. +xsaveopt matters: QEMU 7.2's VMRUN
+# treats CR4.OSXSAVE as reserved unless CPUID leaf 0xD.1 reports something (a QEMU quirk), so a
+# guest that sets OSXSAVE would fail every later VMRUN.
+QEMU_CPU_XSAVE = QEMU_CPU + ",+xsave,+xsaveopt,+avx,+avx2"
 BOCHS_CPU = "corei7_haswell_4770"
 
 
@@ -133,11 +137,12 @@ class Machine:
 
     vendor = None
 
-    def __init__(self, esp_image, config_lines, time_limit, memory_mib=512):
+    def __init__(self, esp_image, config_lines, time_limit, memory_mib=512, cpu=None):
         self.workdir = tempfile.mkdtemp(prefix=f"samepage-{self.name}-")
         self.esp = make_test_esp(esp_image, self.workdir, config_lines)
         self.time_limit = time_limit
         self.memory_mib = memory_mib
+        self.cpu = cpu  # emulator CPU model; None: the machine's default
         self.proc = None
         self.console = None
         self.started = None
@@ -192,7 +197,7 @@ class Qemu(Machine):
         vars_fd = os.path.join(self.workdir, "ovmf-vars.fd")
         shutil.copyfile(OVMF_VARS, vars_fd)
         cmd = [
-            "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", QEMU_CPU,
+            "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", self.cpu or QEMU_CPU,
             "-m", str(self.memory_mib), "-display", "none", "-no-reboot", "-monitor", "none",
             "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
             "-drive", f"if=pflash,format=raw,unit=1,file={vars_fd}",
@@ -216,7 +221,7 @@ BOCHSRC = """\
 plugin_ctrl: unmapped=1, biosdev=1, speaker=0, extfpuirq=0, parallel=0, gameport=0, iodebug=0
 config_interface: textconfig
 display_library: term
-memory: guest={memory}, host={memory}
+memory: guest={memory}, host={host_memory}
 romimage: file={rom}, address=0xffe00000
 vgaromimage: file={vga}
 cpu: model={cpu}, count=1, ips=1000000, reset_on_triple_fault=0, ignore_bad_msrs=1
@@ -248,7 +253,9 @@ class Bochs(Machine):
         self.bochs_log = os.path.join(self.workdir, "bochs.log")
         rc = os.path.join(self.workdir, "bochsrc")
         with open(rc, "w") as f:
-            f.write(BOCHSRC.format(memory=self.memory_mib, rom=BOCHS_ROM, vga=VGA_ROM, cpu=BOCHS_CPU,
+            # Bochs allocates at most 2048 MiB on the host; guest RAM beyond that lives in its
+            # swap of memory blocks.
+            f.write(BOCHSRC.format(memory=self.memory_mib, host_memory=min(self.memory_mib, 2048), rom=BOCHS_ROM, vga=VGA_ROM, cpu=self.cpu or BOCHS_CPU,
                                    esp=self.esp, port=port, log=self.bochs_log))
         cont = os.path.join(self.workdir, "cont.rc")
         with open(cont, "w") as f:

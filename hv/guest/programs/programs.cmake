@@ -2,7 +2,7 @@
 # (not for the hypervisor: no -fpic, vectors allowed by nothing but the program's own choice),
 # linked at guest-physical 1 MiB by guest.lds, flattened with objcopy, and embedded in the image
 # by a generated assembly file that .incbin's every binary.
-set(GUEST_PROGRAMS memcheck attack misbehave)
+set(GUEST_PROGRAMS memcheck attack misbehave xstate sharer)
 set(GUEST_PROGRAM_DIR ${CMAKE_SOURCE_DIR}/hv/guest/programs)
 set(GUEST_PROGRAM_OUT ${CMAKE_BINARY_DIR}/guest_programs)
 set(GUEST_PROGRAM_FLAGS -std=c++20 -O2 -ffreestanding -fno-pic -fno-pie -mno-red-zone

@@ -20,7 +20,7 @@ TEST_CASE("A test guest gets an identity map of the first 4 GiB with 2 MiB user 
     const uint8_t code[] = {0x90, 0x90, 0xf4};
     sp::TestGuestImage image{"t", code, sizeof code, 7};
     sp::TestGuestEntry entry{};
-    REQUIRE(sp::load_test_guest(image, 42, 3, ram.data(), ram.size(), entry));
+    REQUIRE(sp::load_test_guest(image, {42, 9}, 3, ram.data(), ram.size(), entry));
     CHECK(entry.rip == 0x100000);
     CHECK(entry.cr3 == 0x1000);
     CHECK(entry.rsp == (8u << 20) - 16);
@@ -41,6 +41,7 @@ TEST_CASE("A test guest gets an identity map of the first 4 GiB with 2 MiB user 
     CHECK(params.mode == 7);
     CHECK(params.arg == 42);
     CHECK(params.vm_id == 3);
+    CHECK(params.arg2 == 9);
 }
 
 TEST_CASE("A test guest that does not fit, or RAM under 2 MiB, is refused", "[guest]")
@@ -49,10 +50,10 @@ TEST_CASE("A test guest that does not fit, or RAM under 2 MiB, is refused", "[gu
     std::vector<uint8_t> big(1u << 20 | 1);
     sp::TestGuestImage image{"big", big.data(), big.size()};
     sp::TestGuestEntry entry{};
-    CHECK_FALSE(sp::load_test_guest(image, 0, 1, ram.data(), ram.size(), entry));
+    CHECK_FALSE(sp::load_test_guest(image, {}, 1, ram.data(), ram.size(), entry));
     const uint8_t code[] = {0xf4};
     sp::TestGuestImage small{"s", code, 1};
-    CHECK_FALSE(sp::load_test_guest(small, 0, 1, ram.data(), 1u << 20, entry));
+    CHECK_FALSE(sp::load_test_guest(small, {}, 1, ram.data(), 1u << 20, entry));
 }
 
 TEST_CASE("The layout leaves room: tables end before the parameters, the parameters before the code", "[guest]")

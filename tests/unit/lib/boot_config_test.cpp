@@ -64,3 +64,19 @@ TEST_CASE("An empty file or empty load options change nothing", "[boot_config]")
     CHECK(c.heap_mib == 16);
     CHECK(diag.text.empty());
 }
+
+TEST_CASE("start lines are kept in order, at most 8, each at most 95 characters", "[boot_config]")
+{
+    sp::BootConfig c;
+    StringSink diag;
+    std::string text = "start = hello\nstart = memcheck 64M --name big   # comment\n";
+    for (int i = 0; i < 7; ++i) text += "start = spin\n";
+    text += "start = " + std::string(96, 'x') + "\n";
+    CHECK(apply_file(c, text, diag) == 2);
+    REQUIRE(c.start_count == 8);
+    CHECK(std::string(c.start[0]) == "hello");
+    CHECK(std::string(c.start[1]) == "memcheck 64M --name big");
+    CHECK(std::string(c.start[7]) == "spin");
+    CHECK_THAT(diag.text, Catch::Contains("samepage.cfg:9: at most 8 start lines"));
+    CHECK_THAT(diag.text, Catch::Contains("samepage.cfg:10: start needs a test guest"));
+}

@@ -164,7 +164,7 @@ TEST_CASE("Every VMX instruction in a guest is a forbidden instruction", "[vmx][
     }
 }
 
-TEST_CASE("MOV to CR4 that sets VMXE gets #GP; other host-owned CR accesses stop the VM", "[vmx][decode]")
+TEST_CASE("MOV to CR4 that sets VMXE gets #GP; other host-owned CR accesses and task switches are unsupported", "[vmx][decode]")
 {
     Fixture f;
     f.g.rbx = 0x2020; // PAE | VMXE
@@ -174,8 +174,13 @@ TEST_CASE("MOV to CR4 that sets VMXE gets #GP; other host-owned CR accesses stop
     CHECK(gp.exception.has_error_code);
     CHECK(gp.exception.error_code == 0);
     f.g.rbx = 0x20;
-    CHECK(f.decode(reason::cr_access, (3u << 8) | 4, 3).kind == ExitKind::invalid_state);
-    CHECK(f.decode(reason::cr_access, 0, 3).kind == ExitKind::invalid_state); // MOV CR0, RAX
+    CHECK(f.decode(reason::cr_access, (3u << 8) | 4, 3).kind == ExitKind::unsupported);
+    auto cr0 = f.decode(reason::cr_access, 0, 3); // MOV CR0, RAX
+    CHECK(cr0.kind == ExitKind::unsupported);
+    CHECK(std::string(cr0.invalid.text) == "control-register access to a host-owned bit");
+    auto task = f.decode(reason::task_switch, 0x18);
+    CHECK(task.kind == ExitKind::unsupported);
+    CHECK(std::string(task.invalid.text) == "hardware task switch");
 }
 
 TEST_CASE("Failed VM entries become invalid_state with the raw figures", "[vmx][decode]")

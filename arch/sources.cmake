@@ -9,6 +9,14 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   arch/svm/svm_exit_decode.cpp
   arch/svm/vmcb_setup.cpp
   arch/svm/vmrun_checks.cpp
+  arch/vmx/eptp.cpp
+  arch/vmx/vm_entry_checks.cpp
+  arch/vmx/vmcs_image.cpp
+  arch/vmx/vmcs_setup.cpp
+  arch/vmx/vmx_controls.cpp
+  arch/vmx/vmx_exit_decode.cpp
+  arch/vmx/vmx_exit_reasons.cpp
+  arch/vmx/vpid_allocator.cpp
 )
 list(APPEND SAMEPAGE_IMAGE_SOURCES
   arch/x86/cpu_probe.cpp
@@ -24,4 +32,8 @@ list(APPEND SAMEPAGE_IMAGE_SOURCES
   arch/svm/svm_cpu.cpp
   arch/svm/svm_entry.S
   arch/svm/svm_vcpu.cpp
+  arch/vmx/vmx_cpu.cpp
+  arch/vmx/vmx_entry.S
+  arch/vmx/vmx_probe.cpp
+  arch/vmx/vmx_vcpu.cpp
 )

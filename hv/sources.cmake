@@ -50,6 +50,7 @@ list(APPEND SAMEPAGE_IMAGE_SOURCES
   hv/image/platform_commands.cpp
   hv/image/selftest_commands.cpp
   hv/image/svm_guest.cpp
+  hv/image/vmx_guest.cpp
   hv/image/vm_host.cpp
   hv/rt/cxa.cpp
   hv/rt/init_array.cpp

@@ -19,7 +19,4 @@ constexpr unsigned max_cpus = 64;
 const char* enable_on_this_cpu(unsigned cpu, mm::FrameAllocator& frames);
 PerCpu& per_cpu(unsigned cpu);
 
-// A zeroed, hypervisor-owned 4 KiB frame (VMCBs, permission maps); 0 when memory is out.
-uint64_t alloc_zeroed(mm::FrameAllocator& frames, unsigned order, mm::Owner owner);
-
 } // namespace sp::svm

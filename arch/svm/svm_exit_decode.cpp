@@ -172,4 +172,21 @@ uint64_t encode_event(const vm::EventInjection& ev)
     return e;
 }
 
+vm::EventInjection interrupted_event(uint64_t info)
+{
+    vm::EventInjection ev;
+    if (!(info & event::valid)) return ev;
+    switch ((info >> 8) & 7) {
+    case event::type_interrupt: ev.type = vm::EventType::external_interrupt; break;
+    case event::type_nmi: ev.type = vm::EventType::nmi; break;
+    case event::type_exception: ev.type = vm::EventType::exception; break;
+    default: return ev;
+    }
+    ev.pending = true;
+    ev.vector = static_cast<uint8_t>(info & 0xff);
+    ev.has_error_code = (info & event::error_valid) != 0;
+    ev.error_code = ev.has_error_code ? static_cast<uint32_t>(info >> 32) : 0;
+    return ev;
+}
+
 } // namespace sp::svm

@@ -22,4 +22,9 @@ void store_guest_state(const vm::GuestState& state, Vmcb& vmcb, GuestGprs& gprs)
 // The EVENTINJ encoding of a pending event (0 when none).
 uint64_t encode_event(const vm::EventInjection& event);
 
+// The event whose delivery the exit interrupted (EXITINTINFO), to deliver again on the next
+// VMRUN; `pending` false when there is none (valid bit 31 clear: QEMU leaves the rest of a
+// delivered event there). Software interrupts are left out: the guest executes INT n again.
+vm::EventInjection interrupted_event(uint64_t exit_int_info);
+
 } // namespace sp::svm

@@ -4,6 +4,7 @@
 
 #include "arch/svm/svm_cpu.hpp"
 #include "arch/svm/vmcb_setup.hpp"
+#include "arch/x86/zeroed_frames.hpp"
 #include "hv/lib/panic.hpp"
 
 namespace sp::svm {
@@ -15,9 +16,9 @@ const char* SvmVcpu::init(mm::FrameAllocator& frames, mm::Owner owner, uint32_t 
     owner_ = owner;
     // Charged to the VM, so that its frame count covers everything it costs and returns to
     // zero when it ends.
-    vmcb_pa_ = alloc_zeroed(frames, 0, owner);
-    iopm_pa_ = alloc_zeroed(frames, 2, owner);
-    msrpm_pa_ = alloc_zeroed(frames, 1, owner);
+    vmcb_pa_ = x86::alloc_zeroed(frames, 0, owner);
+    iopm_pa_ = x86::alloc_zeroed(frames, 2, owner);
+    msrpm_pa_ = x86::alloc_zeroed(frames, 1, owner);
     if (!vmcb_pa_ || !iopm_pa_ || !msrpm_pa_) {
         release(frames);
         return "no memory for the VMCB and permission maps";

@@ -33,6 +33,7 @@ alignas(16) unsigned char fault_stack[16384];
 Tss64 tss;
 uint64_t gdt[5];
 IdtEntry idt[256];
+TablePointer gdtr, idtr;
 
 constexpr uint64_t code64 = 0x00af9a000000ffffull; // present, ring 0, code, L=1
 constexpr uint64_t data64 = 0x00cf92000000ffffull; // present, ring 0, data, writable
@@ -66,7 +67,7 @@ void install_descriptor_tables()
     tss.iomap_base = sizeof(Tss64); // no I/O permission bitmap
     set_tss_descriptor(reinterpret_cast<uint64_t>(&tss), sizeof(Tss64) - 1);
 
-    TablePointer gdtr{sizeof gdt - 1, reinterpret_cast<uint64_t>(gdt)};
+    gdtr = {sizeof gdt - 1, reinterpret_cast<uint64_t>(gdt)};
     asm volatile("lgdt %0" ::"m"(gdtr));
     // Reload CS with a far return, then the data segments and TR.
     asm volatile("pushq %[cs]\n\t"
@@ -92,8 +93,18 @@ void install_descriptor_tables()
     }
     idt[vector::timer] = interrupt_gate(reinterpret_cast<uint64_t>(interrupt_timer_stub), 0);
     idt[vector::spurious] = interrupt_gate(reinterpret_cast<uint64_t>(interrupt_spurious_stub), 0);
-    TablePointer idtr{sizeof idt - 1, reinterpret_cast<uint64_t>(idt)};
+    idtr = {sizeof idt - 1, reinterpret_cast<uint64_t>(idt)};
     asm volatile("lidt %0" ::"m"(idtr));
+}
+
+DescriptorBases descriptor_bases()
+{
+    return {gdtr.base, idtr.base, reinterpret_cast<uint64_t>(&tss)};
+}
+
+void reload_descriptor_table_registers()
+{
+    asm volatile("lgdt %0\n\tlidt %1" ::"m"(gdtr), "m"(idtr));
 }
 
 } // namespace sp::x86

@@ -21,6 +21,15 @@ constexpr uint8_t spurious = 0xff; // LAPIC spurious interrupts: no EOI
 // CPU after ExitBootServices, with interrupts disabled.
 void install_descriptor_tables();
 
+// Where this CPU's tables are (the VMX host state needs the bases).
+struct DescriptorBases {
+    uint64_t gdt = 0, idt = 0, tss = 0;
+};
+DescriptorBases descriptor_bases();
+
+// Loads GDTR and IDTR again: a VMX exit leaves both limits at 0xFFFF.
+void reload_descriptor_table_registers();
+
 // Registers saved by the exception entry stubs, lowest address first.
 struct ExceptionFrame {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8;

@@ -2,6 +2,7 @@
 
 #include "arch/x86/cpu.hpp"
 #include "arch/svm/svm_cpu.hpp"
+#include "arch/vmx/vmx_cpu.hpp"
 #include "arch/x86/descriptors.hpp"
 #include "arch/x86/extended_state.hpp"
 #include "arch/x86/lapic_timer.hpp"
@@ -28,7 +29,16 @@ void enable_virtualization(const BootInfo& info, Sink& out)
                    (unsigned long long)svm::per_cpu(0).host_save_area_pa);
         return;
     }
-    format(out, "vmx: this build does not run guests on Intel VMX yet\n");
+    if (const char* problem = vmx::enable_on_this_cpu(0, frame_allocator())) {
+        format(out, "vmx: not enabled: %s\n", problem);
+        return;
+    }
+    const vmx::PerCpu& pc = vmx::per_cpu(0);
+    auto yn = [](bool b) { return b ? "yes" : "no"; };
+    format(out, "vmx: enabled on CPU 0 (VMXON region at 0x%llx; VPID %s, unrestricted guest %s, %s controls)\n",
+           (unsigned long long)pc.vmxon_pa, yn(pc.controls.secondary & vmx::secondary::vpid),
+           yn(pc.controls.secondary & vmx::secondary::unrestricted_guest),
+           pc.caps.has_true_controls() ? "TRUE" : "default1");
 }
 
 // Periodic ticks: they bound guests' time slices and wake the idle loop.

@@ -1,59 +1,56 @@
-// One VM on AMD SVM: its RAM behind an NPT, its vCPU, its ASID. Runs the guest, hands every
-// exit to the common dispatcher (hv/vm) and carries out the action it returns.
+// The AMD SVM back-end of a VM (GuestRunner<SvmBackend>, see guest_runner.hpp): its RAM behind
+// an NPT, its VMCB-based vCPU, its ASID. Enters the guest and translates VMCB exits to the
+// neutral records; the run loop itself is shared with VMX.
 #pragma once
 #include <stdint.h>
 
 #include "arch/svm/asid_allocator.hpp"
 #include "arch/svm/npt_tlb.hpp"
 #include "arch/svm/svm_vcpu.hpp"
-#include "arch/x86/extended_state.hpp"
-#include "hv/guest/guest_memory.hpp"
-#include "hv/guest/nested_audit.hpp"
 #include "hv/guest/test_guest_image.hpp"
-#include "hv/vm/vm.hpp"
+#include "hv/image/guest_runner.hpp"
+#include "hv/vm/exit.hpp"
+#include "hv/vm/guest_state.hpp"
 #include "mm/x86_paging_format.hpp"
 
 namespace sp {
 
-class SvmGuest {
+// What every SVM VM on this CPU shares.
+struct SvmContext {
+    svm::AsidAllocator asids;
+    bool has_nrips = false;
+    bool flush_by_asid = false;
+};
+
+class SvmBackend {
 public:
-    SvmGuest(vm::Vm& vm, mm::FrameAllocator& frames);
-    ~SvmGuest() { release(); }
+    using Format = mm::NptFormat<4>;
+    using Tlb = svm::NptTlb;
+    using Context = SvmContext;
+    static constexpr mm::AddressSpaceKind space_kind = mm::AddressSpaceKind::npt;
 
-    // Backs the VM's RAM and loads the test guest with its argument; nullptr or why not
-    // (everything released).
-    // `use_1g`: back RAM with 1 GiB nested pages where alignment and free memory allow.
-    const char* start(const TestGuestImage& image, const TestGuestArgs& args, bool use_1g);
-    uint64_t giant_pages() const { return memory_.giant_pages(); }
+    explicit SvmBackend(Context& context) : context_(context) { tlb_.attach(&vcpu_); }
+    Tlb& tlb() { return tlb_; }
 
-    // Runs the guest until `deadline_tick` (LAPIC ticks) or until it stops, pauses or halts.
-    // Returns false once the VM will not run again (its memory is then released).
-    bool run_until(uint64_t deadline_tick, svm::AsidAllocator& asids, bool has_nrips, bool flush_by_asid);
-
-    vm::Vm& vm() { return vm_; }
-    bool released() const { return released_; }
-    // Gives every frame of the VM back to the allocator.
-    void release();
-    // Guest-physical reads for the hypercalls (may cross 2 MiB blocks).
-    bool read(uint64_t gpa, void* out, size_t length);
-    // The isolation audit of this VM's nested table (adds to `out`).
-    void audit(NestedAudit& out) const;
+    const char* build_vcpu(mm::FrameAllocator& frames, mm::Owner owner, uint64_t nested_root,
+                           const TestGuestEntry& entry);
+    void release_vcpu(mm::FrameAllocator& frames) { vcpu_.release(frames); }
+    void enter(const vm::EventInjection& event);
+    vm::Exit take_exit(vm::GuestState& out);
+    const char* explain_invalid_state(const vm::Exit& exit);
+    void store(const vm::GuestState& state);
+    vm::EventInjection interrupted_event() const;
+    bool slice_over() const { return false; } // the LAPIC timer's exit ends slices
 
 private:
-    bool load(const TestGuestImage& image);
-    const char* explain_invalid_state();
-
-    vm::Vm& vm_;
-    mm::FrameAllocator& frames_;
-    svm::NptTlb tlb_;
-    GuestMemory<mm::NptFormat<4>, svm::NptTlb> memory_;
+    Context& context_;
+    Tlb tlb_;
     svm::SvmVcpu vcpu_;
-    x86::ExtendedState xstate_;
     svm::VcpuAsid asid_;
-    const TestGuestImage* image_ = nullptr;
-    TestGuestArgs args_;
-    bool released_ = false;
+    svm::RawExit raw_;
     char invalid_text_[160] = {};
 };
+
+using SvmGuest = GuestRunner<SvmBackend>;
 
 } // namespace sp

@@ -2,7 +2,8 @@
 
 #include <new>
 
-#include "arch/svm/asid_allocator.hpp"
+#include "arch/svm/svm_cpu.hpp"
+#include "arch/vmx/vmx_cpu.hpp"
 #include "arch/x86/cpu.hpp"
 #include "arch/x86/extended_state.hpp"
 #include "arch/x86/lapic_timer.hpp"
@@ -14,6 +15,7 @@
 #include "hv/image/diagnostics.hpp"
 #include "hv/image/memory_setup.hpp"
 #include "hv/image/svm_guest.hpp"
+#include "hv/image/vmx_guest.hpp"
 #include "hv/lib/format.hpp"
 #include "hv/vm/vm_commands.hpp"
 #include "hv/vm/vm_registry.hpp"
@@ -37,13 +39,19 @@ vm::CpuidResult host_cpuid(void*, uint32_t leaf, uint32_t subleaf)
 const BootInfo* boot = nullptr;
 uint64_t tsc_per_second = 0;
 vm::VmRegistry* registry = nullptr;
-svm::AsidAllocator asids;
-SvmGuest* guests[vm::VmRegistry::kCapacity] = {};
+// The vendor back-end guests run on, chosen once at start-up from what the boot CPU enabled.
+enum class Vendor { none, svm, vmx } vendor = Vendor::none;
+SvmContext* svm_context = nullptr;
+VmxContext* vmx_context = nullptr;
+HostedGuest* guests[vm::VmRegistry::kCapacity] = {};
 size_t next_to_run = 0;
 
+// The context of a VM's services is its slot in `guests`: the guest object is created after
+// the VM record it needs, and the slot is filled before the VM first runs.
 bool read_guest(void* context, uint64_t gpa, void* out, size_t length)
 {
-    return static_cast<SvmGuest*>(context)->read(gpa, out, length);
+    HostedGuest* guest = *static_cast<HostedGuest**>(context);
+    return guest && guest->read(gpa, out, length);
 }
 uint64_t guest_ticks(void*) { return x86::rdtsc(); }
 
@@ -60,7 +68,7 @@ struct HostAudit {
 HostAudit audit_all()
 {
     HostAudit a;
-    for (SvmGuest* g : guests) {
+    for (HostedGuest* g : guests) {
         if (!g) continue;
         if (g->released()) {
             uint64_t held = frame_allocator().count(mm::Owner::vm(g->vm().id()));
@@ -124,7 +132,7 @@ void make_room()
 {
     if (registry->count() < vm::VmRegistry::kCapacity) return;
     for (size_t i = 0; i < vm::VmRegistry::kCapacity; ++i) {
-        SvmGuest* g = guests[i];
+        HostedGuest* g = guests[i];
         if (g && g->released()) {
             uint32_t id = g->vm().id();
             delete g;
@@ -137,10 +145,10 @@ void make_room()
 
 void vm_start(const console::Arguments& args, console::Reply& reply, void*)
 {
-    if (!boot->cpu.svm.supported || x86::virtualization_problem(boot->cpu)) {
-        reply.fail("this build runs guests on AMD SVM with nested paging only; this CPU: %s",
-                   x86::virtualization_problem(boot->cpu) ? x86::virtualization_problem(boot->cpu)
-                                                          : "Intel VMX (support comes later)");
+    if (vendor == Vendor::none) {
+        const char* problem = x86::virtualization_problem(boot->cpu);
+        reply.fail("guests cannot run on this CPU: %s",
+                   problem ? problem : "enabling VMX or SVM failed at start-up (see the banner)");
         return;
     }
     const TestGuestImage* image = find_test_guest(args.at(0));
@@ -165,21 +173,24 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
     vm::VmConfig config;
     config.name = name;
     config.memory_bytes = memory;
-    // Services are bound to the guest object once it exists (its address is the context).
-    auto* guest_storage = static_cast<SvmGuest*>(::operator new(sizeof(SvmGuest)));
-    config.services = {guest_storage, read_guest, guest_ticks, tsc_per_second};
     vm::Vm* vm = nullptr;
-    vm::CreateError e = slot == vm::VmRegistry::kCapacity ? vm::CreateError::full : registry->create(config, vm);
+    vm::CreateError e = vm::CreateError::full;
+    if (slot < vm::VmRegistry::kCapacity) {
+        config.services = {&guests[slot], read_guest, guest_ticks, tsc_per_second};
+        e = registry->create(config, vm);
+    }
     if (e != vm::CreateError::ok) {
-        ::operator delete(guest_storage);
         reply.fail("cannot create VM '%s': %s", name, vm::create_error_text(e));
         return;
     }
-    SvmGuest* guest = new (guest_storage) SvmGuest(*vm, frame_allocator());
-    if (const char* problem = guest->start(*image, guest_args, boot->cpu.page_1g)) {
+    HostedGuest* guest = vendor == Vendor::vmx ? static_cast<HostedGuest*>(new VmxGuest(*vm, frame_allocator(), *vmx_context))
+                                               : new SvmGuest(*vm, frame_allocator(), *svm_context);
+    // 1 GiB nested pages where the nested table can hold them: EPT's own capability on VMX,
+    // the CPU's 1 GiB pages on SVM.
+    bool use_1g = vendor == Vendor::vmx ? boot->cpu.vmx.ept_1g : boot->cpu.page_1g;
+    if (const char* problem = guest->start(*image, guest_args, use_1g)) {
         registry->remove(vm->id());
-        guest->~SvmGuest();
-        ::operator delete(guest_storage);
+        delete guest;
         reply.fail("cannot start VM '%s': %s", name, problem);
         return;
     }
@@ -218,7 +229,16 @@ void vm_host_init(const BootInfo& info, console::Shell& shell, uint64_t tsc_per_
     host.diagnostics = &image::diagnostics(); // kept for `log`, and shown on the console
     registry = new vm::VmRegistry(host);
     registry->set_log_follow_hook(print_followed_line, nullptr);
-    asids.reset(info.cpu.svm.asids);
+    if (svm::per_cpu(0).enabled) {
+        vendor = Vendor::svm;
+        svm_context = new SvmContext;
+        svm_context->asids.reset(info.cpu.svm.asids);
+        svm_context->has_nrips = info.cpu.svm.nrips;
+        svm_context->flush_by_asid = info.cpu.svm.flush_by_asid;
+    } else if (vmx::per_cpu(0).enabled) {
+        vendor = Vendor::vmx;
+        vmx_context = new VmxContext; // VPID bitmap: 8 KiB, on the heap rather than in the image
+    }
     shell.add_commands(vm_start_rows);
     vm::add_vm_commands(shell, *registry);
 }
@@ -228,7 +248,7 @@ bool run_vms_once()
     bool ran = false;
     for (size_t n = 0; n < vm::VmRegistry::kCapacity; ++n) {
         size_t i = (next_to_run + n) % vm::VmRegistry::kCapacity;
-        SvmGuest* g = guests[i];
+        HostedGuest* g = guests[i];
         if (!g || g->released()) continue;
         vm::Vm& vm = g->vm();
         if (vm.kill_requested() && vm.vcpu(0).halted) { // a halted guest never exits by itself
@@ -241,7 +261,7 @@ bool run_vms_once()
         if (vm.pause_requested() && vm.vcpu(0).halted && vm.state() == vm::VmState::running)
             vm.set_state(vm::VmState::paused); // a halted guest never exits by itself
         if (vm.state() != vm::VmState::running || vm.vcpu(0).halted) continue;
-        if (!g->run_until(x86::timer_ticks() + 1, asids, boot->cpu.svm.nrips, boot->cpu.svm.flush_by_asid)) audit_in_test_mode("ended", vm);
+        if (!g->run_until(x86::timer_ticks() + 1)) audit_in_test_mode("ended", vm);
         ran = true;
         next_to_run = i + 1;
         break; // one slice per call: the console gets its turn between slices

@@ -1,4 +1,5 @@
-// The image's VMs: the registry the console commands see, the SVM guests behind it, the
+// The image's VMs: the registry the console commands see, the guests behind it (on VMX or SVM,
+// whichever the boot CPU enabled), the
 // `vm start` command, and the scheduler that gives each running VM a time slice in turn.
 #pragma once
 #include "hv/console/shell.hpp"

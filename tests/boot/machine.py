@@ -183,6 +183,13 @@ class Machine:
             self.console.sock.close()
             self.console.thread.join(5)
 
+    def check_test_exit(self, timeout):
+        """Waits for the emulator to end after Samepage's `poweroff` in test mode; raises
+        TestFailure unless it ended through the test exit."""
+        status = self.wait_exit(timeout)
+        if not self.ended_through_test_exit(status):
+            raise TestFailure(f"{self.name} did not end through the test exit (status {status})")
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)  # Bochs ignores SIGTERM
@@ -221,12 +228,16 @@ class Qemu(Machine):
         what the machine wrote while nobody was connected is gone)."""
         self.console = SerialConsole(_connect_unix(self.sock_path, 10))
 
+    def ended_through_test_exit(self, status):
+        # isa-debug-exit: QEMU exits with (0x10 << 1) | 1 = 33 when Samepage passes.
+        return status == 33
+
 
 BOCHSRC = """\
 plugin_ctrl: unmapped=1, biosdev=1, speaker=0, extfpuirq=0, parallel=0, gameport=0, iodebug=0
 config_interface: textconfig
 display_library: term
-memory: guest={memory}, host={memory}
+memory: guest={memory}, host={host_memory}
 romimage: file={rom}, address=0xffe00000
 vgaromimage: file={vga}
 cpu: model={cpu}, count=1, ips=1000000, reset_on_triple_fault=0, ignore_bad_msrs=1
@@ -258,7 +269,9 @@ class Bochs(Machine):
         self.bochs_log = os.path.join(self.workdir, "bochs.log")
         rc = os.path.join(self.workdir, "bochsrc")
         with open(rc, "w") as f:
-            f.write(BOCHSRC.format(memory=self.memory_mib, rom=BOCHS_ROM, vga=VGA_ROM, cpu=self.cpu or BOCHS_CPU,
+            # Bochs allocates at most 2048 MiB on the host; guest RAM beyond that lives in its
+            # swap of memory blocks.
+            f.write(BOCHSRC.format(memory=self.memory_mib, host_memory=min(self.memory_mib, 2048), rom=BOCHS_ROM, vga=VGA_ROM, cpu=self.cpu or BOCHS_CPU,
                                    esp=self.esp, port=port, log=self.bochs_log))
         cont = os.path.join(self.workdir, "cont.rc")
         with open(cont, "w") as f:
@@ -272,6 +285,10 @@ class Bochs(Machine):
                                      env=dict(os.environ, TERM="xterm"))
         self.started = time.monotonic()
         self.console = SerialConsole(_connect_tcp(port, 60, self.proc))
+
+    def ended_through_test_exit(self, status):
+        # Bochs' own exit status is always 1: its log of the shutdown-port request is the verdict.
+        return self.shutdown_requested()
 
     def shutdown_requested(self):
         try:

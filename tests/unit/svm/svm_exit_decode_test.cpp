@@ -158,3 +158,21 @@ TEST_CASE("Pending events are encoded for EVENTINJ", "[svm][decode]")
     sp::vm::EventInjection pf{true, sp::vm::EventType::exception, 14, true, 2};
     CHECK(encode_event(pf) >> 32 == 2);
 }
+
+TEST_CASE("An event whose delivery the exit interrupted is found in EXITINTINFO, only when valid", "[svm][events]")
+{
+    CHECK_FALSE(interrupted_event(0).pending);
+    // QEMU leaves a delivered event in EXITINTINFO with the valid bit clear.
+    CHECK_FALSE(interrupted_event((event::type_exception << 8) | 14).pending);
+    auto pf = interrupted_event(event::valid | event::error_valid | (event::type_exception << 8) | 14 | (6ull << 32));
+    CHECK(pf.pending);
+    CHECK(pf.type == sp::vm::EventType::exception);
+    CHECK(pf.vector == 14);
+    CHECK(pf.has_error_code);
+    CHECK(pf.error_code == 6);
+    auto irq = interrupted_event(event::valid | (event::type_interrupt << 8) | 0x30);
+    CHECK(irq.type == sp::vm::EventType::external_interrupt);
+    CHECK_FALSE(irq.has_error_code);
+    CHECK(interrupted_event(event::valid | (event::type_nmi << 8) | 2).type == sp::vm::EventType::nmi);
+    CHECK_FALSE(interrupted_event(event::valid | (event::type_software << 8) | 0x80).pending);
+}

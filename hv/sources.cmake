@@ -2,9 +2,11 @@
 # image; HOST only for host builds (host stand-ins for what the image provides itself).
 list(APPEND SAMEPAGE_PORTABLE_SOURCES
   hv/console/arguments.cpp
+  hv/console/async_lines.cpp
   hv/console/command_table.cpp
   hv/console/commands_builtin.cpp
   hv/console/line_editor.cpp
+  hv/console/log_command.cpp
   hv/console/numbers.cpp
   hv/console/reply.cpp
   hv/console/reply_json.cpp
@@ -12,6 +14,7 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   hv/console/shell.cpp
   hv/console/tokenizer.cpp
   hv/guest/test_guest_loader.cpp
+  hv/lib/diagnostic_log.cpp
   hv/lib/sink.cpp
   hv/lib/format.cpp
   hv/platform/acpi_rsdp.cpp
@@ -22,6 +25,7 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   hv/vm/cpuid_policy.cpp
   hv/vm/exit_dispatcher.cpp
   hv/vm/exit_names.cpp
+  hv/vm/guest_console.cpp
   hv/vm/guest_log.cpp
   hv/vm/hypercalls.cpp
   hv/vm/msr_table.cpp
@@ -39,6 +43,7 @@ list(APPEND SAMEPAGE_IMAGE_SOURCES
   hv/image/banner.cpp
   hv/image/console.cpp
   hv/image/console_loop.cpp
+  hv/image/diagnostics.cpp
   hv/image/free_canary.cpp
   hv/image/hypervisor_main.cpp
   hv/image/memory_setup.cpp

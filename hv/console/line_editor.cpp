@@ -9,6 +9,7 @@ namespace {
 constexpr uint8_t kCtrlC = 0x03;
 constexpr uint8_t kBackspace = 0x08;
 constexpr uint8_t kLf = 0x0a;
+constexpr uint8_t kCtrlL = 0x0c;
 constexpr uint8_t kCr = 0x0d;
 constexpr uint8_t kCtrlU = 0x15;
 constexpr uint8_t kEsc = 0x1b;
@@ -91,6 +92,7 @@ LineEditor::Event LineEditor::handle(uint8_t byte, Sink& echo)
         return Event::None;
     }
     if (too_long_) return Event::None;
+    if (byte == kCtrlL) return Event::Redraw;
     if (byte == kBackspace || byte == kDel) {
         if (length_ > 0) {
             --length_;
@@ -144,7 +146,7 @@ LineEditor::Event LineEditor::end_line(Sink& echo)
     browse_ = 0;
     if (problem_ != Problem::None) return Event::Error;
     if (is_blank(line_)) return Event::Empty;
-    remember(line_);
+    if (line_[0] != '@') remember(line_); // a tool's tagged request is not the user's history
     return Event::Line;
 }
 

@@ -5,9 +5,11 @@
 //   BS (0x08), DEL (0x7f)  erase the last character
 //   Ctrl-U                 erase the whole line
 //   Ctrl-C                 cancel the line: echoes "^C" and a line end
+//   Ctrl-L                 Event::Redraw: the shell clears the screen and shows prompt and line
 //   CR, LF, CRLF           end the line (CRLF, and CR followed by NUL, count once)
 //   ESC sequences          consumed as a unit (ESC [ ... final, ESC O x, ESC x); up and down
-//                          arrows walk through the last kHistoryLines lines; others are ignored
+//                          arrows walk through the last kHistoryLines lines (not those a tool
+//                          sent, which start with an '@' tag); others are ignored
 //
 // Bad input does not end the line: the editor notes the first problem (an over-long line, a
 // control character, a byte that is not ASCII) and reports it as Event::Error when the line
@@ -31,6 +33,7 @@ public:
         Empty,     // an empty (or all-blank) line ended: show a new prompt
         Cancelled, // Ctrl-C: show a new prompt
         Error,     // the line that ended was bad: write_error(), then a new prompt
+        Redraw,    // Ctrl-L: clear the screen, write the prompt and write_partial()
     };
 
     Event feed(uint8_t byte, Sink& echo);
@@ -39,6 +42,8 @@ public:
     const char* line() const { return line_; }
     // The message for the last Event::Error, without the "error: " prefix.
     void write_error(Sink& out) const;
+    // The line being edited (what the user sees after the prompt).
+    void write_partial(Sink& out) const { out.write(line_, length_); }
 
 private:
     enum class Escape : uint8_t { None, Start, Csi, Ss3 };

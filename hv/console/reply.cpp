@@ -17,6 +17,7 @@ void Reply::reset(const char* command)
     command_ = command;
     failed_ = false;
     overflowed_ = false;
+    handed_over_ = false;
     error_[0] = '\0';
 }
 

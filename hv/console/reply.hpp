@@ -89,6 +89,11 @@ public:
     // precise message is not overwritten by a caller's generic one.
     void fail(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
+    // The command gave the terminal to something else (`vm console`): the shell writes no
+    // prompt after this reply; the embedder calls Shell::start() when it has the terminal back.
+    void hand_over_terminal() { handed_over_ = true; }
+    bool terminal_handed_over() const { return handed_over_ && ok(); }
+
     bool ok() const { return !failed_ && !overflowed_; }
     bool overflowed() const { return overflowed_ && !failed_; }
     // Error text of a failed reply ("reply too large" after an overflow); "" when ok.
@@ -116,6 +121,7 @@ private:
     const char* command_ = nullptr;
     bool failed_ = false;
     bool overflowed_ = false;
+    bool handed_over_ = false;
     char error_[kMaxErrorLength + 1];
 };
 

@@ -12,7 +12,24 @@ Shell::Shell(Sink& out, void* context) : out_(out), context_(context)
     add_builtin_commands(table_);
 }
 
-void Shell::start() { format(out_, "%s", kPrompt); }
+void Shell::start()
+{
+    has_terminal_ = true;
+    format(out_, "%s", kPrompt);
+    prompt_shown_ = true;
+}
+
+void Shell::begin_async_output()
+{
+    if (prompt_shown_ && has_terminal_) format(out_, "\r\x1b[K"); // back to column 0, clear the line
+}
+
+void Shell::end_async_output()
+{
+    if (!prompt_shown_ || !has_terminal_) return;
+    format(out_, "%s", kPrompt);
+    editor_.write_partial(out_);
+}
 
 void Shell::feed(const char* data, size_t length)
 {
@@ -23,17 +40,48 @@ void Shell::feed(uint8_t byte)
 {
     switch (editor_.feed(byte, out_)) {
     case LineEditor::Event::None: return;
-    case LineEditor::Event::Line: execute(editor_.line()); break;
-    case LineEditor::Event::Error:
-        // The line never reached the parser, so it has no --json: always text.
-        format(out_, "error: ");
-        editor_.write_error(out_);
-        out_.put('\n');
+    case LineEditor::Event::Line:
+        prompt_shown_ = false;
+        execute(editor_.line());
+        if (reply_.terminal_handed_over()) {
+            has_terminal_ = false;
+            return; // the embedder writes the prompt when it has the terminal back
+        }
         break;
+    case LineEditor::Event::Error: report_editor_error(); break;
+    case LineEditor::Event::Redraw:
+        format(out_, "\x1b[H\x1b[2J%s", kPrompt); // home, clear screen
+        editor_.write_partial(out_);
+        return;
     case LineEditor::Event::Empty:
     case LineEditor::Event::Cancelled: break;
     }
     format(out_, "%s", kPrompt);
+    prompt_shown_ = true;
+}
+
+// The bad line never reaches the parser, but what the editor kept of it still shows whether a
+// tool sent it (a request tag, --json): then the error is a framed JSON reply the tool waits for.
+void Shell::report_editor_error()
+{
+    char message[96];
+    BufferSink text(message, sizeof message);
+    editor_.write_error(text);
+    tokens_.split(editor_.line()); // errors of its own do not matter here
+    if (tokens_.json()) {
+        reply_.reset(nullptr);
+        reply_.fail("%s", message);
+        write_json(tokens_.tag());
+    } else {
+        format(out_, "error: %s\n", message);
+    }
+}
+
+void Shell::write_json(const char* tag)
+{
+    if (tag) format(out_, "@%s ", tag);
+    else format(out_, "@%llu ", static_cast<unsigned long long>(next_seq_++));
+    render_json(reply_, out_);
 }
 
 void Shell::execute(const char* line)
@@ -48,7 +96,7 @@ void Shell::execute(const char* line)
         if (tokens_.count() == 0 && !json) return; // a blank line: nothing to say
         run(json);
     }
-    if (json) render_json(reply_, out_);
+    if (json) write_json(tokens_.tag());
     else render_text(reply_, out_);
 }
 

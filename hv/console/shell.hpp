@@ -1,6 +1,7 @@
 // The management shell: feeds received bytes through the line editor, runs each complete line
-// against the command table, and writes the reply (text, or one JSON line with --json) and a new
-// prompt to the output sink. Never blocks and never allocates; the embedder drains the sink.
+// against the command table, and writes the reply (text, or one framed JSON line with --json or a
+// request tag: "@<tag> {...}") and a new prompt to the output sink. Never blocks and never
+// allocates; the embedder drains the sink.
 //
 //   sp::console::Shell shell(console, &platform);  // output sink, context for handlers
 //   shell.add_commands(kPlatformCommands);         // help and version are built in
@@ -46,12 +47,24 @@ public:
     // scripts and tests.
     void execute(const char* line);
 
+    // False after a command handed the terminal over (vm console) until start() is called again.
+    bool has_terminal() const { return has_terminal_; }
+
+    // Output that is not a reply (a VM's diagnostic, a followed log line) must not land in the
+    // middle of a line being typed: between these two calls it gets a line of its own, then the
+    // prompt and what was typed so far come back. Does nothing while no prompt is shown (a
+    // command is running, or the terminal is handed over).
+    void begin_async_output();
+    void end_async_output();
+
     const CommandTable& commands() const { return table_; }
     // The reply of the last executed line.
     const Reply& last_reply() const { return reply_; }
 
 private:
     void run(bool json);
+    void write_json(const char* tag);
+    void report_editor_error();
 
     Sink& out_;
     void* context_;
@@ -60,6 +73,9 @@ private:
     TokenList tokens_;
     Arguments args_;
     Reply reply_;
+    uint64_t next_seq_ = 1; // frame ids for JSON replies that came without a tag
+    bool has_terminal_ = true;
+    bool prompt_shown_ = false; // a prompt (and maybe a partial line) is on the terminal
 };
 
 } // namespace sp::console

@@ -5,6 +5,7 @@
 // Hand-written guests (test_guests.S) and the C++ programs embedded by programs.cmake.
 extern "C" const uint8_t test_guest_hello_start[], test_guest_hello_end[];
 extern "C" const uint8_t test_guest_spin_start[], test_guest_spin_end[];
+extern "C" const uint8_t test_guest_echo_start[], test_guest_echo_end[];
 extern "C" const uint8_t guest_program_memcheck_start[], guest_program_memcheck_end[];
 extern "C" const uint8_t guest_program_attack_start[], guest_program_attack_end[];
 extern "C" const uint8_t guest_program_misbehave_start[], guest_program_misbehave_end[];
@@ -25,6 +26,8 @@ const TestGuestImage images[] = {
      "prints a line on its serial port and reports success"},
     {"spin", test_guest_spin_start, span(test_guest_spin_start, test_guest_spin_end), 0,
      "loops forever with interrupts off"},
+    {"echo", test_guest_echo_start, span(test_guest_echo_start, test_guest_echo_end), 0,
+     "echoes what is typed at vm console uppercased; the line 'quit' ends it (passed)"},
     {"memcheck", guest_program_memcheck_start, span(guest_program_memcheck_start, guest_program_memcheck_end), 0,
      "fills its RAM above 2 MiB (or --arg MiB) with a seeded pattern and verifies it"},
     {"attack", guest_program_attack_start, span(guest_program_attack_start, guest_program_attack_end), 0,

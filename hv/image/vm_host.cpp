@@ -12,6 +12,7 @@
 #include "hv/console/reply.hpp"
 #include "hv/guest/test_guest_image.hpp"
 #include "hv/image/console.hpp"
+#include "hv/image/diagnostics.hpp"
 #include "hv/image/memory_setup.hpp"
 #include "hv/image/svm_guest.hpp"
 #include "hv/image/vmx_guest.hpp"
@@ -99,13 +100,13 @@ void audit_in_test_mode(const char* event, const vm::Vm& vm)
     if (boot->config.test_exit == TestExit::none) return;
     HostAudit a = audit_all();
     if (a.ok()) {
-        format(image::console(), "audit: after vm %u %s: ok (%u VMs, %llu leaves, %llu frames)\n", vm.id(), event,
+        format(image::async_output(), "audit: after vm %u %s: ok (%u VMs, %llu leaves, %llu frames)\n", vm.id(), event,
                a.vms, (unsigned long long)a.nested.leaves, (unsigned long long)a.nested.frames);
         return;
     }
     char why[200];
     describe_failure(a, why, sizeof why);
-    format(image::console(), "audit: FAILED after vm %u %s: %s\n", vm.id(), event, why);
+    format(image::async_output(), "audit: FAILED after vm %u %s: %s\n", vm.id(), event, why);
 }
 
 void mem_audit(const console::Arguments&, console::Reply& reply, void*)
@@ -122,7 +123,7 @@ void mem_audit(const console::Arguments&, console::Reply& reply, void*)
 
 void print_followed_line(void*, const vm::Vm& vm, const char* line, size_t length)
 {
-    format(image::console(), "[vm %u %s] %.*s\n", vm.id(), vm.name(), static_cast<int>(length), line);
+    format(image::async_output(), "[vm %u %s] %.*s\n", vm.id(), vm.name(), static_cast<int>(length), line);
 }
 
 // Drops the records of ended VMs whose slots are needed, oldest first: their memory is long
@@ -225,7 +226,7 @@ void vm_host_init(const BootInfo& info, console::Shell& shell, uint64_t tsc_per_
     tsc_per_second = tsc_per_ms * 1000;
     vm::HostServices host;
     host.cpuid = host_cpuid;
-    host.diagnostics = &image::console();
+    host.diagnostics = &image::diagnostics(); // kept for `log`, and shown on the console
     registry = new vm::VmRegistry(host);
     registry->set_log_follow_hook(print_followed_line, nullptr);
     if (svm::per_cpu(0).enabled) {
@@ -257,6 +258,8 @@ bool run_vms_once()
             audit_in_test_mode("ended", vm);
             continue;
         }
+        if (vm.pause_requested() && vm.vcpu(0).halted && vm.state() == vm::VmState::running)
+            vm.set_state(vm::VmState::paused); // a halted guest never exits by itself
         if (vm.state() != vm::VmState::running || vm.vcpu(0).halted) continue;
         if (!g->run_until(x86::timer_ticks() + 1)) audit_in_test_mode("ended", vm);
         ran = true;

@@ -42,7 +42,7 @@ void Vm::init(uint32_t id, const VmConfig& config, const HostServices* host)
     }
     host_ = host;
     state_ = VmState::created;
-    kill_ = pause_ = false;
+    kill_ = pause_ = console_attached_ = false;
     for (uint32_t i = 0; i < kMaxVcpus; ++i) {
         vcpus_[i] = Vcpu{};
         vcpus_[i].vm_ = this;

@@ -137,6 +137,10 @@ public:
     GuestLog& log() { return log_; }
     const GuestLog& log() const { return log_; }
     Uart16550& uart() { return uart_; }
+    // The host console is attached to this VM's serial port (vm console): its output already
+    // streams there, so `log follow` leaves it out.
+    bool console_attached() const { return console_attached_; }
+    void set_console_attached(bool on) { console_attached_ = on; }
 
     // "vm N (name): <text>" written to the host's diagnostics sink and kept as last_message.
     // The rate-limited form is for diagnostics a guest can trigger at will.
@@ -157,6 +161,7 @@ private:
     VmState state_ = VmState::created;
     bool kill_ = false;
     bool pause_ = false;
+    bool console_attached_ = false;
     Vcpu vcpus_[kMaxVcpus];
     uint64_t exits_[kExitKindCount] = {};
     Verdict verdict_ = Verdict::none;

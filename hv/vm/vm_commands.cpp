@@ -168,6 +168,69 @@ void vm_kill(const Arguments& args, Reply& reply, void*)
         .str("status", vm->state() == VmState::stopped ? "stopped" : "stopping");
 }
 
+// States a command cannot act on: "vm 3 (web) has exited".
+bool ended(const Vm& vm)
+{
+    return vm.state() == VmState::stopped || vm.state() == VmState::exited;
+}
+
+void fail_ended(const Vm& vm, Reply& reply)
+{
+    reply.fail("vm %u (%s) has %s (its output: vm log %u)", vm.id(), vm.name(),
+               vm.state() == VmState::exited ? "exited" : "stopped", vm.id());
+}
+
+void vm_pause(const Arguments& args, Reply& reply, void*)
+{
+    Vm* vm = vm_at(args, reply);
+    if (!vm) return;
+    if (ended(*vm)) return fail_ended(*vm, reply);
+    if (vm->state() == VmState::paused) {
+        reply.fail("vm %u (%s) is already paused", vm->id(), vm->name());
+        return;
+    }
+    if (vm->state() != VmState::running) {
+        reply.fail("vm %u (%s) is %s, not running", vm->id(), vm->name(), vm_state_name(vm->state()));
+        return;
+    }
+    vm->request_pause();
+    // A running vCPU pauses at its next exit (within one timer tick).
+    reply.data()
+        .u64("id", vm->id())
+        .str("name", vm->name())
+        .str("status", vm->state() == VmState::paused ? "paused" : "pausing");
+}
+
+void vm_resume(const Arguments& args, Reply& reply, void*)
+{
+    Vm* vm = vm_at(args, reply);
+    if (!vm) return;
+    if (ended(*vm)) return fail_ended(*vm, reply);
+    if (vm->state() != VmState::paused && !vm->pause_requested()) {
+        reply.fail("vm %u (%s) is not paused", vm->id(), vm->name());
+        return;
+    }
+    vm->resume(); // also withdraws a pause that has not taken effect yet
+    reply.data().u64("id", vm->id()).str("name", vm->name()).str("status", vm_state_name(vm->state()));
+}
+
+GuestConsole* bound_console = nullptr;
+
+void vm_console(const Arguments& args, Reply& reply, void*)
+{
+    Vm* vm = vm_at(args, reply);
+    if (!vm) return;
+    if (ended(*vm)) return fail_ended(*vm, reply);
+    bound_console->attach(*vm);
+    reply.data()
+        .u64("id", vm->id())
+        .str("name", vm->name())
+        .str("state", vm_state_name(vm->state()))
+        .str("escape", "Ctrl-] q")
+        .str("note", "attached: typing goes to the VM; Ctrl-] then q returns to the shell");
+    reply.hand_over_terminal();
+}
+
 void log_follow(const Arguments& args, Reply& reply, void*)
 {
     const char* word = args.at(0);
@@ -189,10 +252,22 @@ const Command kVmCommands[] = {
     {"vm info",     "ID",     "show a VM's state, exits and test results",         vm_info,    1,  1},
     {"vm log",      "ID",     "show the newest lines of a VM's serial output",     vm_log,     1,  1},
     {"vm kill",     "ID",     "stop a VM",                                         vm_kill,    1,  1},
+    {"vm pause",    "ID",     "pause a running VM (it keeps its memory and state)", vm_pause,  1,  1},
+    {"vm resume",   "ID",     "let a paused VM run again",                         vm_resume,  1,  1},
     {"log follow",  "on|off", "copy new VM serial lines to this console, or stop", log_follow, 1,  1},
 };
 
+const Command kVmConsoleCommands[] = {
+    {"vm console", "ID", "attach this terminal to a VM's serial port (Ctrl-] then q returns)", vm_console, 1, 1},
+};
+
 } // namespace
+
+void add_vm_console_command(console::Shell& shell, GuestConsole& guest_console)
+{
+    bound_console = &guest_console;
+    shell.add_commands(kVmConsoleCommands);
+}
 
 void add_vm_commands(console::Shell& shell, VmRegistry& vms)
 {

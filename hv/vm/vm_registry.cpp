@@ -126,6 +126,7 @@ void VmRegistry::forward_line(void* context, const char* line, size_t length)
 {
     auto* route = static_cast<LineRoute*>(context);
     VmRegistry& self = *route->registry;
+    if (route->vm->console_attached()) return; // the attached console shows it already
     if (self.log_follow() && self.hook_) self.hook_(self.hook_context_, *route->vm, line, length);
 }
 

@@ -3,6 +3,7 @@
 banner, types console commands and checks the replies, then powers off through the test exit
 device. Ends in a verdict: exit status 0 and "PASS" or non-zero and "FAIL: <why>"."""
 import argparse
+import itertools
 import json
 import re
 import sys
@@ -20,25 +21,30 @@ def run_command(m, line, timeout=30):
     return m.console.expect(r"(?s)(.*?)" + PROMPT, timeout).group(1)
 
 
-JSON_REPLY = r'^\{"ok":.*?(?=\r?\n)'
+FRAME = re.compile(r"@([A-Za-z0-9._:-]{1,32}) (\{.*\})")
+_tags = itertools.count(1)
 
 
 def command_json(m, line, timeout=60):
-    """Types `line --json` and returns the reply's JSON object. Unlike run_command it does not
-    rely on the echo of the typed line, which asynchronous console lines (a VM's diagnostics)
-    may interleave with while other VMs run."""
-    m.console.send(line + " --json\r")
-    return json.loads(m.console.expect(JSON_REPLY, timeout).group(0))
+    """Sends `line` with a request tag and returns the reply's JSON object. Unlike run_command
+    it does not rely on the echo of the typed line, which asynchronous console lines (a VM's
+    diagnostics) may interleave with while other VMs run: it waits for "@<tag> {...}"."""
+    tag = f"t{next(_tags)}"
+    m.console.send(f"@{tag} {line}\r")
+    return json.loads(m.console.expect(rf"^@{tag} (\{{.*?)(?=\r?\n)", timeout).group(1))
 
 
 def json_reply(text, command):
-    """The one JSON line of a reply; other lines (asynchronous console messages such as test
-    mode's audit lines) may surround it."""
-    lines = [l for l in text.splitlines() if l.strip().startswith("{")]
+    """The JSON of the one framed reply line "@<tag> {...}" of a --json command; other lines
+    (asynchronous console messages such as test mode's audit lines) may surround it."""
+    lines = [l for l in text.splitlines() if FRAME.fullmatch(l.strip())]
     if len(lines) != 1:
         raise TestFailure(f"'{command}' should print one JSON line, got:\n{text}")
+    frame = FRAME.fullmatch(lines[0].rstrip("\r"))
+    if not frame:
+        raise TestFailure(f"'{command}' printed no framed JSON reply (@<tag> {{...}}):\n{lines[0]}")
     try:
-        return json.loads(lines[0])
+        return json.loads(frame.group(2))
     except ValueError as e:
         raise TestFailure(f"'{command}' printed invalid JSON ({e}):\n{lines[0]}")
 
@@ -75,7 +81,7 @@ def check_banner(m):
 
 def check_commands(m):
     help_text = run_command(m, "help")
-    for name in ("help", "version", "cpu", "mem", "reboot", "poweroff"):
+    for name in ("help", "version", "cpu", "mem", "reboot", "poweroff", "log"):
         check(re.search(rf"^\s*{name}\b", help_text, re.M), f"help does not list '{name}'", help_text)
 
     version = json_reply(run_command(m, "version --json"), "version --json")

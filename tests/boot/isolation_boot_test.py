@@ -162,7 +162,7 @@ def main():
                 failures.append(f"ac-loop: neither an #AC loop stop nor 'no #AC': {ac_lines}")
 
             transcript = m.console.text_since(start_of_run)
-            audits = re.findall(r"^audit: after vm \d+ (started|ended): ok", transcript, re.MULTILINE)
+            audits = re.findall(r"audit: after vm \d+ (started|ended): ok", transcript, re.MULTILINE)
             if "audit: FAILED" in transcript:
                 failures.append("audit failed: " + "; ".join(l for l in transcript.splitlines() if "audit: FAILED" in l))
             if len(audits) < 2 * len(ids):

@@ -180,6 +180,16 @@ class Machine:
         if not self.ended_through_test_exit(status):
             raise TestFailure(f"{self.name} did not end through the test exit (status {status})")
 
+    def disconnect_console(self):
+        """Closes the test's own console connection (so that a tool can connect instead)."""
+        if self.console:
+            try:
+                self.console.sock.shutdown(socket.SHUT_RDWR)  # wakes the reader thread
+            except OSError:
+                pass
+            self.console.sock.close()
+            self.console.thread.join(5)
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)  # Bochs ignores SIGTERM
@@ -210,11 +220,17 @@ class Qemu(Machine):
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         self.started = time.monotonic()
+        self.sock_path = sock_path
         self.console = SerialConsole(_connect_unix(sock_path, 30))
 
     def ended_through_test_exit(self, status):
         # isa-debug-exit: QEMU exits with (0x10 << 1) | 1 = 33 when Samepage passes.
         return status == 33
+
+    def reconnect_console(self):
+        """A fresh connection to the console socket (QEMU's server takes one client at a time;
+        what the machine wrote while nobody was connected is gone)."""
+        self.console = SerialConsole(_connect_unix(self.sock_path, 10))
 
 
 BOCHSRC = """\

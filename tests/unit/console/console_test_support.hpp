@@ -142,12 +142,27 @@ private:
     size_t pos_ = 0;
 };
 
-// A --json reply is exactly one line: valid JSON followed by a single "\n".
+// The JSON of a framed reply line "@<tag> {...}" (without the frame); "" when `line` is not one.
+inline std::string unframe(const std::string& line)
+{
+    if (line.size() < 4 || line[0] != '@') return "";
+    size_t space = line.find(' ');
+    if (space == std::string::npos || space == 1 || line.compare(space + 1, 1, "{") != 0) return "";
+    for (size_t i = 1; i < space; ++i) {
+        char c = line[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == ':' || c == '-';
+        if (!ok) return "";
+    }
+    return line.substr(space + 1);
+}
+
+// A --json reply is exactly one line: "@<tag> ", valid JSON, and a single "\n".
 inline bool is_one_json_line(const std::string& text)
 {
     if (text.empty() || text.back() != '\n') return false;
-    std::string body = text.substr(0, text.size() - 1);
-    return body.find('\n') == std::string::npos && JsonChecker::valid(body);
+    std::string body = unframe(text.substr(0, text.size() - 1));
+    return !body.empty() && body.find('\n') == std::string::npos && JsonChecker::valid(body);
 }
 
 } // namespace console_test

@@ -27,6 +27,12 @@ struct Driver {
             case Event::Line: events.push_back(std::string("line:") + editor.line()); break;
             case Event::Empty: events.push_back("empty"); break;
             case Event::Cancelled: events.push_back("cancel"); break;
+            case Event::Redraw: {
+                StringSink partial;
+                editor.write_partial(partial);
+                events.push_back("redraw:" + partial.text);
+                break;
+            }
             case Event::Error: {
                 StringSink message;
                 editor.write_error(message);
@@ -260,4 +266,12 @@ TEST_CASE("with no history the arrows do nothing", "[console][editor]")
     d.feed(kUp + kDown + "ok\r");
     CHECK(d.events == Events{"line:ok"});
     CHECK(d.echo.text == "ok\n");
+}
+
+TEST_CASE("Ctrl-L asks for a redraw of the line being edited, which goes on", "[console][line_editor]")
+{
+    Driver d;
+    d.feed("ver\x0csion\r");
+    CHECK(d.events == Events{"redraw:ver", "line:version"});
+    CHECK(d.echo.text == "version\n"); // the shell, not the editor, writes the redraw
 }

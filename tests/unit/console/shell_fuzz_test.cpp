@@ -1,5 +1,7 @@
-// Random byte streams into the shell: it must never crash (ASan/UBSan watch the host build),
-// must answer with only printable ASCII plus line ends and backspaces, must emit only valid
+// Random byte streams into the shell (line editor, tokenizer with request tags, command table,
+// argument binding, number parsing, both reply renderers): it must never crash or hang
+// (ASan/UBSan watch the host build, ctest's timeout the time), must answer with only printable
+// ASCII plus line ends, backspaces and the Ctrl-L screen clear, must emit only valid framed
 // one-line JSON replies, and must always come back to a prompt once a line end arrives.
 #include <catch2/catch.hpp>
 
@@ -36,8 +38,27 @@ void echo(const Arguments& args, Reply& reply, void*)
     data.boolean("json", args.json());
 }
 
+void numbers(const Arguments& args, Reply& reply, void*)
+{
+    uint64_t id = 0, limit = 7;
+    if (!args.unsigned_at(0, 1, 1023, id, reply)) return;
+    if (!args.size_flag("--limit", 4096, 1ull << 40, limit, reply)) return;
+    reply.data().u64("id", id).u64("limit", limit).boolean("force", args.has("--force"));
+}
+
+// Hands the terminal over like `vm console`; the driver gives it back with start().
+void attach(const Arguments&, Reply& reply, void*)
+{
+    reply.data().str("status", "attached");
+    reply.hand_over_terminal();
+}
+
 const Command kFuzzCommands[] = {
     {"vm start", "SIZE [--count N]", "sized rows", sized, 1, 1, "--count="},
+    {"vm pause", "ID [--limit SIZE] [--force]", "numbers", numbers, 1, 1, "--limit= --force"},
+    {"vm console", "", "hand the terminal over", attach},
+    {"log", "[COUNT]", "a command that is also a group prefix", echo, 0, 1},
+    {"log follow", "on|off", "a two-word command under a one-word one", echo, 1, 1},
     {"echo", "WORD...", "echo words", echo, 0, kAnyCount, "--x --y="},
 };
 
@@ -46,24 +67,31 @@ const char* const kPieces[] = {
     "help", "version", "vm", "start", "echo", " ", " ", "  ", "\"", "\\", "--json", "--count",
     "--x", "--y=", "--", "64M", "0x", "0x1f", "99999999999999999999", "7", "K", "G", "\r", "\n",
     "\r\n", "\x1b", "\x1b[", "\x1b[A", "\x1b[B", "\x1bO", "A", "[", "~", "1;5", "\x7f", "\x08",
-    "\x15", "\x03", "\t", "help vm", "\xc3\xa9",
+    "\x15", "\x03", "\t", "help vm", "\xc3\xa9", "@", "@7 ", "@t:x.1 ", "@a/b ", "\x0c", "\x1d",
+    "pause", "console", "log", "follow", "--limit", "--force", "1023", "1024", "=", "\"\"", "\x00",
 };
 
 struct Coverage {
     long json_replies = 0;
     long text_errors = 0;
     long too_large = 0;
+    long tagged = 0;
+    long handed_over = 0;
 };
 
 // Half of the streams start like a real command so that the random rest reaches the argument
 // checks, the handlers and the reply renderers.
 const char* const kStarts[] = {
     "vm start ", "vm start 4K ", "echo ", "echo --json ", "help ", "version ", "--json echo a ",
-    "vm start 1 --count 9999 ",
+    "vm start 1 --count 9999 ", "@f1 ", "@f2 vm pause ", "vm pause 5 ", "log ", "log follow ",
+    "vm console", "@f3 help ",
 };
 
-void check_output(const std::string& text, Coverage& seen)
+const std::string kClearScreen = "\x1b[H\x1b[2J";
+
+void check_output(std::string text, Coverage& seen)
 {
+    for (size_t at; (at = text.find(kClearScreen)) != std::string::npos;) text.erase(at, kClearScreen.size());
     size_t line_start = 0;
     for (size_t i = 0; i <= text.size(); ++i) {
         if (i < text.size()) {
@@ -74,9 +102,12 @@ void check_output(const std::string& text, Coverage& seen)
         }
         // Reply lines that start a JSON object must be complete, valid JSON.
         std::string line = text.substr(line_start, i - line_start);
-        if (line.rfind("{\"ok\":", 0) == 0) {
-            if (!JsonChecker::valid(line)) FAIL("invalid JSON reply: " << line);
+        // A JSON reply starts its line (after a prompt only when the line is an echo).
+        if (line.size() > 1 && line[0] == '@' && line.find(" {\"ok\":") != std::string::npos) {
+            std::string json = console_test::unframe(line);
+            if (json.empty() || !JsonChecker::valid(json)) FAIL("invalid framed JSON reply: " << line);
             ++seen.json_replies;
+            if (line[1] == 'f') ++seen.tagged;
         }
         if (line.rfind("error: ", 0) == 0) ++seen.text_errors;
         if (line.find("reply too large") != std::string::npos) ++seen.too_large;
@@ -105,6 +136,10 @@ void run_random_streams(uint32_t seed, int streams)
         if (rng() % 64 == 0) stream += std::string(rng() % 600, 'a'); // over-long lines
         shell.feed(stream.data(), stream.size());
         shell.feed('\r');
+        if (!shell.has_terminal()) { // vm console ran: the embedder gives the terminal back
+            ++seen.handed_over;
+            shell.start();
+        }
         const std::string& text = out.text;
         if (text.size() < 10 || text.compare(text.size() - 10, 10, "samepage> ") != 0)
             FAIL("no prompt after stream " << n << " (seed " << seed << ")");
@@ -115,6 +150,8 @@ void run_random_streams(uint32_t seed, int streams)
     CHECK(seen.json_replies > streams / 100);
     CHECK(seen.text_errors > streams / 10);
     CHECK(seen.too_large > 0);
+    CHECK(seen.tagged > streams / 100);
+    CHECK(seen.handed_over > 0);
 }
 
 } // namespace

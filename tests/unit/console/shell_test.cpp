@@ -121,7 +121,7 @@ TEST_CASE("version shows name, version, compiler and build kind", "[console][she
                                "build:    host\n");
     std::string json = f.type("version --json");
     CHECK(is_one_json_line(json));
-    CHECK(json == "{\"ok\":true,\"cmd\":\"version\",\"data\":{\"name\":\"Samepage\",\"version\":\"" +
+    CHECK(json == "@1 {\"ok\":true,\"cmd\":\"version\",\"data\":{\"name\":\"Samepage\",\"version\":\"" +
                       std::string(SAMEPAGE_VERSION) + "\",\"compiler\":\"" + kCompiler +
                       "\",\"build\":\"host\"}}\n");
     CHECK(f.type("version extra") ==
@@ -143,7 +143,7 @@ TEST_CASE("help lists every command from the table", "[console][shell]")
           "  flood     flood                          reply with too much\n");
     std::string json = f.type("--json help");
     CHECK(is_one_json_line(json));
-    CHECK(json.rfind("{\"ok\":true,\"cmd\":\"help\",\"data\":{\"commands\":[{\"name\":\"help\","
+    CHECK(json.rfind("@1 {\"ok\":true,\"cmd\":\"help\",\"data\":{\"commands\":[{\"name\":\"help\","
                      "\"usage\":\"help [COMMAND]\",\"help\":",
                      0) == 0);
 }
@@ -161,7 +161,7 @@ TEST_CASE("help COMMAND describes one command or a group", "[console][shell]")
     CHECK(f.type("help nope") == "error: unknown command 'nope' (try 'help')\n");
     CHECK(f.type("help vm nope") == "error: unknown command 'vm nope' (try 'help')\n");
     CHECK(f.type("help --json nope") ==
-          "{\"ok\":false,\"cmd\":\"help\",\"error\":\"unknown command 'nope' (try 'help')\"}\n");
+          "@1 {\"ok\":false,\"cmd\":\"help\",\"error\":\"unknown command 'nope' (try 'help')\"}\n");
 }
 
 TEST_CASE("unknown commands and incomplete groups are explained", "[console][shell]")
@@ -172,8 +172,8 @@ TEST_CASE("unknown commands and incomplete groups are explained", "[console][she
     CHECK(f.type("vm") == "error: 'vm' needs a subcommand (try 'help vm')\n");
     CHECK(f.type("vm stop alpha") == "error: unknown command 'vm stop' (try 'help vm')\n");
     CHECK(f.type("foo --json") ==
-          "{\"ok\":false,\"cmd\":null,\"error\":\"unknown command 'foo' (try 'help')\"}\n");
-    CHECK(f.type("--json") == "{\"ok\":false,\"cmd\":null,\"error\":\"no command given (try 'help')\"}\n");
+          "@1 {\"ok\":false,\"cmd\":null,\"error\":\"unknown command 'foo' (try 'help')\"}\n");
+    CHECK(f.type("--json") == "@2 {\"ok\":false,\"cmd\":null,\"error\":\"no command given (try 'help')\"}\n");
     CHECK(f.type("\"\"") == "error: unknown command '' (try 'help')\n");
 }
 
@@ -182,7 +182,7 @@ TEST_CASE("parse errors honour --json", "[console][shell]")
     Fixture f;
     CHECK(f.type("vm start \"a") == "error: unterminated quote\n");
     CHECK(f.type("--json vm start \"a") ==
-          "{\"ok\":false,\"cmd\":null,\"error\":\"unterminated quote\"}\n");
+          "@1 {\"ok\":false,\"cmd\":null,\"error\":\"unterminated quote\"}\n");
 }
 
 TEST_CASE("handlers get parsed arguments and the embedder's context", "[console][shell]")
@@ -193,7 +193,7 @@ TEST_CASE("handlers get parsed arguments and the embedder's context", "[console]
     CHECK(f.type("vm start alpha 64M --cpus 2") ==
           "name:         alpha\nmemory_bytes: 67108864\ncpus:         2\n");
     CHECK(f.type("vm start \"my vm\" 0x100000 --json") ==
-          "{\"ok\":true,\"cmd\":\"vm start\",\"data\":{\"name\":\"my vm\","
+          "@1 {\"ok\":true,\"cmd\":\"vm start\",\"data\":{\"name\":\"my vm\","
           "\"memory_bytes\":1048576,\"cpus\":1}}\n");
     CHECK(f.type("vm start a 64Q") ==
           "error: argument 2: '64Q' is not a size (a number with an optional K, M or G suffix) "
@@ -221,7 +221,7 @@ TEST_CASE("tables and oversized replies through the shell", "[console][shell]")
     CHECK(f.type("vm list") == "vms:\n  NAME   MEMORY_MIB\n  alpha  64\n");
     CHECK(f.type("flood") == "error: reply too large\n");
     CHECK(f.type("flood --json") ==
-          "{\"ok\":false,\"cmd\":\"flood\",\"error\":\"reply too large\"}\n");
+          "@1 {\"ok\":false,\"cmd\":\"flood\",\"error\":\"reply too large\"}\n");
     CHECK(f.type("mem") == "total_bytes: 536870912\n"); // the next reply starts clean
 }
 
@@ -254,10 +254,103 @@ TEST_CASE("execute runs a line without a prompt", "[console][shell]")
 {
     Fixture f;
     f.shell.execute("mem --json");
-    CHECK(f.out.take() == "{\"ok\":true,\"cmd\":\"mem\",\"data\":{\"total_bytes\":536870912}}\n");
+    CHECK(f.out.take() == "@1 {\"ok\":true,\"cmd\":\"mem\",\"data\":{\"total_bytes\":536870912}}\n");
     CHECK(f.shell.last_reply().ok());
     f.shell.execute("   ");
     CHECK(f.out.take() == "");
     f.shell.execute(std::string(300, 'x').c_str()); // longer than an editor line
     CHECK(f.out.take() == "error: line too long (max 240 characters)\n");
+}
+
+TEST_CASE("JSON replies are framed: a tool's tag, or a number the shell counts up", "[console][shell]")
+{
+    Fixture f;
+    CHECK(f.type("mem --json") == "@1 {\"ok\":true,\"cmd\":\"mem\",\"data\":{\"total_bytes\":536870912}}\n");
+    // A tag asks for JSON by itself; the shell's own numbering goes on unaffected.
+    CHECK(f.type("@hvctl.7 mem") == "@hvctl.7 {\"ok\":true,\"cmd\":\"mem\",\"data\":{\"total_bytes\":536870912}}\n");
+    CHECK(f.type("@a:b-c_9 --json mem") == "@a:b-c_9 {\"ok\":true,\"cmd\":\"mem\",\"data\":{\"total_bytes\":536870912}}\n");
+    CHECK(f.type("mem --json") == "@2 {\"ok\":true,\"cmd\":\"mem\",\"data\":{\"total_bytes\":536870912}}\n");
+    CHECK(f.type("@9 foo") == "@9 {\"ok\":false,\"cmd\":null,\"error\":\"unknown command 'foo' (try 'help')\"}\n");
+    CHECK(f.type("@9") == "@9 {\"ok\":false,\"cmd\":null,\"error\":\"no command given (try 'help')\"}\n");
+    // Only the first word is a tag; a quoted one is an ordinary word.
+    CHECK(f.type("vm start @x 1M") == "name:         @x\nmemory_bytes: 1048576\ncpus:         1\n");
+    CHECK(f.type("\"@x\" mem") == "error: unknown command '@x' (try 'help')\n");
+}
+
+TEST_CASE("a malformed tag gets a JSON error under the shell's own number", "[console][shell]")
+{
+    Fixture f;
+    const std::string expected =
+        "{\"ok\":false,\"cmd\":null,\"error\":\"bad request tag (after '@': 1-32 of A-Z a-z 0-9 . _ : -)\"}\n";
+    CHECK(f.type("@ mem") == "@1 " + expected);
+    CHECK(f.type("@a/b mem") == "@2 " + expected);
+    CHECK(f.type("@" + std::string(33, 't') + " mem") == "@3 " + expected);
+    CHECK(f.type("@" + std::string(32, 't') + " mem").rfind("@" + std::string(32, 't') + " {\"ok\":true", 0) == 0);
+}
+
+TEST_CASE("a tool's bad line still gets its framed JSON error", "[console][shell]")
+{
+    Fixture f;
+    f.shell.feed("@t1 ver\x01sion\r", 13);
+    CHECK(f.out.take() == "@t1 version\n@t1 {\"ok\":false,\"cmd\":null,\"error\":\"control character 0x01 in line\"}\nsamepage> ");
+    f.shell.feed("mem --json \xff\r", 13);
+    CHECK(f.out.take() == "mem --json \n@1 {\"ok\":false,\"cmd\":null,\"error\":\"non-ASCII byte 0xff in line\"}\nsamepage> ");
+    std::string flood = "@t2 mem " + std::string(400, 'a') + "\r";
+    f.shell.feed(flood.data(), flood.size());
+    std::string out = f.out.take();
+    CHECK(out.substr(241) == "@t2 {\"ok\":false,\"cmd\":null,\"error\":\"line too long (max 240 characters)\"}\nsamepage> ");
+}
+
+TEST_CASE("Ctrl-L clears the screen and shows the prompt and the line again", "[console][shell]")
+{
+    Fixture f;
+    f.shell.feed("vm li\x0c", 6);
+    CHECK(f.out.take() == "vm li\x1b[H\x1b[2Jsamepage> vm li");
+    f.shell.feed("st\r", 3);
+    CHECK(f.out.take() == "st\nvms:\n  NAME   MEMORY_MIB\n  alpha  64\nsamepage> ");
+}
+
+namespace {
+bool attached = false;
+void attach(const Arguments&, Reply& reply, void*)
+{
+    attached = true;
+    reply.data().str("status", "attached");
+    reply.hand_over_terminal();
+}
+void attach_fails(const Arguments&, Reply& reply, void*)
+{
+    reply.hand_over_terminal();
+    reply.fail("no such VM");
+}
+const Command kAttachCommands[] = {
+    {"attach", "", "hand the terminal over", attach},
+    {"attach-bad", "", "fail to hand the terminal over", attach_fails},
+};
+} // namespace
+
+TEST_CASE("a command that hands the terminal over gets no prompt until start()", "[console][shell]")
+{
+    Fixture f;
+    f.shell.add_commands(kAttachCommands);
+    f.shell.feed("attach\r", 7);
+    CHECK(f.out.take() == "attach\nstatus: attached\n");
+    CHECK(attached);
+    CHECK_FALSE(f.shell.has_terminal());
+    f.shell.start();
+    CHECK(f.shell.has_terminal());
+    CHECK(f.out.take() == "samepage> ");
+    // A failed hand-over keeps the terminal: error and prompt as usual.
+    f.shell.feed("attach-bad\r", 11);
+    CHECK(f.out.take() == "attach-bad\nerror: no such VM\nsamepage> ");
+    CHECK(f.shell.has_terminal());
+}
+
+TEST_CASE("a tool's tagged lines stay out of the user's history", "[console][shell]")
+{
+    Fixture f;
+    f.type("mem");
+    f.type("@t1 vm list");
+    f.shell.feed("\x1b[A\r", 4);
+    CHECK(f.out.take() == "mem\ntotal_bytes: 536870912\nsamepage> ");
 }

@@ -47,7 +47,7 @@ TEST_CASE("vm list shows id, name, state, memory and the exits that happened, by
           "  1   test  running  2           16     {\"cpuid\":1,\"io\":14,\"hypercall\":1}\n");
     std::string json = c.run("vms --json");
     CHECK(one_json_line(json));
-    CHECK(json == "{\"ok\":true,\"cmd\":\"vms\",\"data\":{\"vms\":[{\"id\":1,\"name\":\"test\",\"state\":\"running\","
+    CHECK(json == "@1 {\"ok\":true,\"cmd\":\"vms\",\"data\":{\"vms\":[{\"id\":1,\"name\":\"test\",\"state\":\"running\","
                   "\"memory_mib\":2,\"exits\":16,\"by_kind\":{\"cpuid\":1,\"io\":14,\"hypercall\":1}}]}}\n");
 }
 
@@ -126,7 +126,7 @@ TEST_CASE("vm log ID shows the guest's serial lines, and how much was left out",
           "  hello\n"
           "  world\n");
     CHECK(c.run("vm log 1 --json") ==
-          "{\"ok\":true,\"cmd\":\"vm log\",\"data\":{\"id\":1,\"name\":\"test\",\"total_bytes\":12,"
+          "@1 {\"ok\":true,\"cmd\":\"vm log\",\"data\":{\"id\":1,\"name\":\"test\",\"total_bytes\":12,"
           "\"omitted_bytes\":0,\"lines\":[{\"line\":\"hello\"},{\"line\":\"world\"}]}}\n");
 }
 
@@ -139,7 +139,7 @@ TEST_CASE("vm log of a full log shows the newest lines that fit one reply, never
     m.vm->log().write(all.data(), all.size());
     std::string json = c.run("vm log 1 --json");
     CHECK(one_json_line(json));
-    CHECK(json.rfind("{\"ok\":true", 0) == 0);
+    CHECK(json.rfind("@1 {\"ok\":true", 0) == 0);
     CHECK(json.find("{\"line\":\"line 1999\"}]") != std::string::npos);
     CHECK(json.find("\"line 1849\"") == std::string::npos); // 150 lines at most
     CHECK(json.find("\"line 1850\"") != std::string::npos);
@@ -169,7 +169,7 @@ TEST_CASE("vm kill ID stops a VM (at its next exit when it is running); a second
     config.services = services_for(m.guest_ram);
     Vm* vm = nullptr;
     REQUIRE(m.registry.create(config, vm) == CreateError::ok);
-    CHECK(c.run("vm kill 2 --json") == "{\"ok\":true,\"cmd\":\"vm kill\",\"data\":{\"id\":2,\"name\":\"idle\",\"status\":\"stopped\"}}\n");
+    CHECK(c.run("vm kill 2 --json") == "@1 {\"ok\":true,\"cmd\":\"vm kill\",\"data\":{\"id\":2,\"name\":\"idle\",\"status\":\"stopped\"}}\n");
 }
 
 TEST_CASE("Bad VM ids get clear errors in text and JSON", "[vm][console]")
@@ -182,7 +182,7 @@ TEST_CASE("Bad VM ids get clear errors in text and JSON", "[vm][console]")
     CHECK(c.run("vm info") == "error: 'vm info' takes 1 argument, got 0 (usage: vm info ID)\n");
     std::string json = c.run("vm info 9 --json");
     CHECK(one_json_line(json));
-    CHECK(json == "{\"ok\":false,\"cmd\":\"vm info\",\"error\":\"no VM with id 9 (try 'vm list')\"}\n");
+    CHECK(json == "@1 {\"ok\":false,\"cmd\":\"vm info\",\"error\":\"no VM with id 9 (try 'vm list')\"}\n");
 }
 
 TEST_CASE("log follow on|off switches the registry's follow flag", "[vm][console]")
@@ -190,7 +190,7 @@ TEST_CASE("log follow on|off switches the registry's follow flag", "[vm][console
     Console c;
     CHECK(c.run("log follow on") == "follow: yes\n");
     CHECK(c.machine->registry.log_follow());
-    CHECK(c.run("log follow off --json") == "{\"ok\":true,\"cmd\":\"log follow\",\"data\":{\"follow\":false}}\n");
+    CHECK(c.run("log follow off --json") == "@1 {\"ok\":true,\"cmd\":\"log follow\",\"data\":{\"follow\":false}}\n");
     CHECK_FALSE(c.machine->registry.log_follow());
     CHECK(c.run("log follow maybe") ==
           "error: argument 1: 'maybe' is neither 'on' nor 'off' (usage: log follow on|off)\n");
@@ -200,4 +200,48 @@ TEST_CASE("There is no vm start row until the loader and back-end can serve it",
 {
     Console c;
     CHECK(c.run("vm start hello 64M") == "error: unknown command 'vm start' (try 'help vm')\n");
+}
+
+TEST_CASE("vm pause stops a running VM at its next exit; vm resume lets it run again", "[vm][console]")
+{
+    Console c;
+    Machine& m = *c.machine;
+    CHECK(c.run("vm resume 1") == "error: vm 1 (test) is not paused\n");
+    CHECK(c.run("vm pause 1") == "id:     1\nname:   test\nstatus: pausing\n");
+    CHECK(m.run(m.cpuid(0)).kind == ActionKind::pause);
+    CHECK(m.vm->state() == VmState::paused);
+    CHECK(c.run("vm pause 1") == "error: vm 1 (test) is already paused\n");
+    CHECK(c.run("vm resume 1 --json") ==
+          "@1 {\"ok\":true,\"cmd\":\"vm resume\",\"data\":{\"id\":1,\"name\":\"test\",\"status\":\"running\"}}\n");
+    CHECK(m.run(m.cpuid(0)).kind == ActionKind::resume);
+    // A pause withdrawn before it took effect.
+    CHECK(c.run("vm pause 1").find("pausing") != std::string::npos);
+    CHECK(c.run("vm resume 1").find("status: running") != std::string::npos);
+    CHECK(m.run(m.cpuid(0)).kind == ActionKind::resume);
+    CHECK(c.run("vm kill 1").find("stopping") != std::string::npos);
+    m.run(m.cpuid(0));
+    CHECK(c.run("vm pause 1") == "error: vm 1 (test) has stopped (its output: vm log 1)\n");
+    CHECK(c.run("vm resume 1") == "error: vm 1 (test) has stopped (its output: vm log 1)\n");
+    CHECK(c.run("vm pause 7") == "error: no VM with id 7 (try 'vm list')\n");
+}
+
+TEST_CASE("vm console attaches the guest console and hands the terminal over", "[vm][console][guest_console]")
+{
+    Console c;
+    console_test::StringSink guest_out;
+    sp::vm::GuestConsole gc(guest_out);
+    add_vm_console_command(c.shell, gc);
+    std::string json = c.run("vm console 1 --json");
+    CHECK(one_json_line(json));
+    CHECK(json == "@1 {\"ok\":true,\"cmd\":\"vm console\",\"data\":{\"id\":1,\"name\":\"test\",\"state\":\"running\","
+                  "\"escape\":\"Ctrl-] q\",\"note\":\"attached: typing goes to the VM; Ctrl-] then q returns to the "
+                  "shell\"}}\n");
+    CHECK(gc.attached());
+    CHECK(c.shell.last_reply().terminal_handed_over());
+    gc.detach("detached");
+    CHECK(c.run("vm console 3") == "error: no VM with id 3 (try 'vm list')\n");
+    CHECK_FALSE(c.shell.last_reply().terminal_handed_over());
+    c.machine->run(c.machine->hypercall(2, 1, 0)); // the VM exits
+    CHECK(c.run("vm console 1") == "error: vm 1 (test) has exited (its output: vm log 1)\n");
+    CHECK_FALSE(gc.attached());
 }

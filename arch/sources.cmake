@@ -16,6 +16,7 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   arch/vmx/vmx_controls.cpp
   arch/vmx/vmx_exit_decode.cpp
   arch/vmx/vmx_exit_reasons.cpp
+  arch/vmx/vmx_intercepts.cpp
   arch/vmx/vpid_allocator.cpp
 )
 list(APPEND SAMEPAGE_IMAGE_SOURCES

@@ -20,7 +20,7 @@ void fill_long_mode_vmcs(VmcsImage& v, const VmcsSetup& s, const VmxCapabilities
     v.secondary_controls = s.controls.secondary;
     v.exit_controls = s.controls.exit;
     v.entry_controls = s.controls.entry;
-    v.exception_bitmap = (1u << 1) | (1u << 17); // #DB, #AC: CVE-2015-8104, CVE-2015-5307
+    v.exception_bitmap = samepage_exception_bitmap(); // #DB, #AC: CVE-2015-8104, CVE-2015-5307
     v.io_bitmap_a = s.io_bitmap_a;
     v.io_bitmap_b = s.io_bitmap_b;
     v.msr_bitmap = s.msr_bitmap;

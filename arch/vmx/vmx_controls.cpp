@@ -1,5 +1,6 @@
 #include "arch/vmx/vmx_controls.hpp"
 
+#include "arch/vmx/vmx_intercepts.hpp"
 #include "hv/lib/format.hpp"
 
 namespace sp::vmx {
@@ -165,15 +166,30 @@ size_t describe_missing_control(const ControlsResult& result, char* buffer, size
 ControlWishes samepage_control_wishes()
 {
     ControlWishes w;
-    w.pin.required = pin::external_interrupt_exiting | pin::nmi_exiting | pin::preemption_timer;
-    w.primary.required = primary::hlt_exiting | primary::mwait_exiting | primary::monitor_exiting |
-                         primary::io_bitmaps | primary::msr_bitmaps | primary::secondary_controls;
-    w.secondary.required = secondary::ept;
-    w.secondary.optional = secondary::vpid | secondary::unrestricted_guest | secondary::rdtscp | secondary::invpcid;
-    w.exit.required = exit_control::host_address_space_size | exit_control::save_pat | exit_control::load_pat |
-                      exit_control::save_efer | exit_control::load_efer;
-    w.entry.required = entry_control::ia32e_mode_guest | entry_control::load_pat | entry_control::load_efer;
+    size_t count = 0;
+    const ControlRow* rows = control_rows(count);
+    for (size_t i = 0; i < count; ++i) {
+        const ControlRow& r = rows[i];
+        ControlWish* wish = r.word == RowWord::pin         ? &w.pin
+                            : r.word == RowWord::primary   ? &w.primary
+                            : r.word == RowWord::secondary ? &w.secondary
+                            : r.word == RowWord::exit      ? &w.exit
+                            : r.word == RowWord::entry     ? &w.entry
+                                                           : nullptr;
+        if (!wish) continue; // exception bitmap, unconditional exits
+        (r.need == RowNeed::required ? wish->required : wish->optional) |= r.bit;
+    }
     return w;
+}
+
+uint32_t samepage_exception_bitmap()
+{
+    uint32_t bitmap = 0;
+    size_t count = 0;
+    const ControlRow* rows = control_rows(count);
+    for (size_t i = 0; i < count; ++i)
+        if (rows[i].word == RowWord::exception_bitmap) bitmap |= rows[i].bit;
+    return bitmap;
 }
 
 } // namespace sp::vmx

@@ -90,10 +90,13 @@ ControlsResult derive_controls(const VmxCapabilities& caps, const ControlWishes&
 // (bit 28)": the one-line error for a missing required control.
 size_t describe_missing_control(const ControlsResult& result, char* buffer, size_t capacity);
 
-// What Samepage asks for (docs/vm-exits.md, "VMX controls"): 64-bit guests on EPT, every port
-// and MSR through the bitmaps, HLT/MONITOR/MWAIT exiting, external interrupts and NMIs exit, the
-// VMX-preemption timer ends time slices, PAT and EFER switched by the CPU. VPID, unrestricted
-// guest, RDTSCP and INVPCID (without which those instructions raise #UD) when offered.
+// What Samepage asks for, from the reviewed table (vmx_intercepts.cpp): 64-bit guests on EPT,
+// every port and MSR through the bitmaps, HLT/MONITOR/MWAIT exiting, external interrupts and
+// NMIs exit, the VMX-preemption timer ends time slices, PAT and EFER switched by the CPU; VPID,
+// unrestricted guest, RDTSCP and INVPCID (without which those instructions raise #UD) when
+// offered.
 ControlWishes samepage_control_wishes();
+// The exception bitmap, from the same table (#DB and #AC).
+uint32_t samepage_exception_bitmap();
 
 } // namespace sp::vmx

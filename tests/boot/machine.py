@@ -173,6 +173,13 @@ class Machine:
             raise TestFailure(f"{self.name} did not exit within {timeout:.0f} s; console tail:\n"
                               f"{self.console.tail()}")
 
+    def check_test_exit(self, timeout):
+        """Waits for the emulator to end after Samepage's `poweroff` in test mode; raises
+        TestFailure unless it ended through the test exit."""
+        status = self.wait_exit(timeout)
+        if not self.ended_through_test_exit(status):
+            raise TestFailure(f"{self.name} did not end through the test exit (status {status})")
+
     def disconnect_console(self):
         """Closes the test's own console connection (so that a tool can connect instead)."""
         if self.console:
@@ -182,13 +189,6 @@ class Machine:
                 pass
             self.console.sock.close()
             self.console.thread.join(5)
-
-    def check_test_exit(self, timeout):
-        """Waits for the emulator to end after Samepage's `poweroff` in test mode; raises
-        TestFailure unless it ended through the test exit."""
-        status = self.wait_exit(timeout)
-        if not self.ended_through_test_exit(status):
-            raise TestFailure(f"{self.name} did not end through the test exit (status {status})")
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -223,14 +223,14 @@ class Qemu(Machine):
         self.sock_path = sock_path
         self.console = SerialConsole(_connect_unix(sock_path, 30))
 
+    def ended_through_test_exit(self, status):
+        # isa-debug-exit: QEMU exits with (0x10 << 1) | 1 = 33 when Samepage passes.
+        return status == 33
+
     def reconnect_console(self):
         """A fresh connection to the console socket (QEMU's server takes one client at a time;
         what the machine wrote while nobody was connected is gone)."""
         self.console = SerialConsole(_connect_unix(self.sock_path, 10))
-
-    def ended_through_test_exit(self, status):
-        # isa-debug-exit: QEMU exits with (0x10 << 1) | 1 = 33 when Samepage passes.
-        return status == 33
 
 
 BOCHSRC = """\

@@ -13,6 +13,7 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   hv/console/reply_text.cpp
   hv/console/shell.cpp
   hv/console/tokenizer.cpp
+  hv/guest/guest_ram_writer.cpp
   hv/guest/test_guest_loader.cpp
   hv/lib/diagnostic_log.cpp
   hv/lib/sink.cpp
@@ -49,6 +50,7 @@ list(APPEND SAMEPAGE_IMAGE_SOURCES
   hv/image/memory_setup.cpp
   hv/image/platform_commands.cpp
   hv/image/selftest_commands.cpp
+  hv/image/sharing_host.cpp
   hv/image/svm_guest.cpp
   hv/image/vmx_guest.cpp
   hv/image/vm_host.cpp

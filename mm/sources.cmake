@@ -15,6 +15,7 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   mm/sharing/tunables.cpp
   mm/sharing/engine.cpp
   mm/sharing/scanner.cpp
+  mm/sharing/scan_pacer.cpp
   mm/sharing/cow.cpp
   mm/sharing/large_mappings.cpp
 )

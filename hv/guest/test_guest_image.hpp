@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hv/guest/guest_ram_writer.hpp"
+
 namespace sp {
 
 struct TestGuestImage {
@@ -46,13 +48,13 @@ struct TestGuestEntry {
     uint64_t rip, rsp, cr3;
 };
 
-// Writes the page tables, the parameters and the code into guest RAM through `ram` (host
-// pointer to guest physical 0, valid for the first 2 MiB; the VM has `ram_bytes` of RAM, at
-// least 2 MiB). Returns false when the code does not fit.
 struct TestGuestArgs {
     uint64_t arg = 0, arg2 = 0;
 };
-bool load_test_guest(const TestGuestImage& image, const TestGuestArgs& args, uint64_t vm_id, uint8_t* ram,
-                     uint64_t ram_bytes, TestGuestEntry& entry);
+
+// Writes the page tables, the parameters and the code into guest RAM through `ram` (the VM has
+// `ram_bytes` of RAM). nullptr, or why the guest could not be loaded.
+const char* load_test_guest(const TestGuestImage& image, const TestGuestArgs& args, uint64_t vm_id,
+                            GuestRamWriter& ram, uint64_t ram_bytes, TestGuestEntry& entry);
 
 } // namespace sp

@@ -11,6 +11,7 @@
 #include "hv/image/platform.hpp"
 #include "hv/image/platform_commands.hpp"
 #include "hv/image/selftest_commands.hpp"
+#include "hv/image/sharing_host.hpp"
 #include "hv/image/vm_host.hpp"
 #include "hv/lib/format.hpp"
 #include "hv/vm/guest_console.hpp"
@@ -96,9 +97,10 @@ void run_console_loop(const BootInfo& info)
         con.pump();
         act_on_requests(con);
         bool guests_ran = run_vms_once();
+        bool scanned = sharing_turn(); // the page-sharing scanner's turn, paced by its tunables
         // Idle: sleep until the next timer tick (at most 10 ms of input latency) instead of
         // spinning; keep pumping while output is queued so the UART stays busy.
-        if (!guests_ran && !input && con.pending() == 0) x86::wait_for_interrupt();
+        if (!guests_ran && !scanned && !input && con.pending() == 0) x86::wait_for_interrupt();
     }
 }
 

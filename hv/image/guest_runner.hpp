@@ -30,6 +30,14 @@
 
 namespace sp {
 
+// How a VM's RAM is set up (vm start's options).
+struct GuestMemoryOptions {
+    bool use_1g = false;         // 1 GiB nested pages where alignment and free memory allow
+    bool lazy = false;           // back RAM on first touch (overcommit) instead of at start
+    bool share = true;           // hand the RAM to the page-sharing engine
+    const char* group = nullptr; // its sharing group (nullptr: none)
+};
+
 // What the VM host (vm_host.cpp) sees of a VM on either vendor.
 class HostedGuest {
 public:
@@ -38,18 +46,20 @@ public:
     HostedGuest(const HostedGuest&) = delete;
     HostedGuest& operator=(const HostedGuest&) = delete;
 
-    // Backs the VM's RAM (with 1 GiB nested pages where `use_1g`, alignment and free memory
-    // allow) and loads the test guest with its arguments; nullptr or why not (everything
-    // released).
-    virtual const char* start(const TestGuestImage& image, const TestGuestArgs& args, bool use_1g) = 0;
+    // Sets up the VM's RAM and loads the test guest with its arguments; nullptr or why not
+    // (everything released).
+    virtual const char* start(const TestGuestImage& image, const TestGuestArgs& args,
+                              const GuestMemoryOptions& memory) = 0;
     virtual uint64_t giant_pages() const = 0;
     // Runs the guest until `deadline_tick` (LAPIC ticks) or until it stops, pauses or halts.
     // Returns false once the VM will not run again (its memory is then released).
     virtual bool run_until(uint64_t deadline_tick) = 0;
     // Gives every frame of the VM back to the allocator.
     virtual void release() = 0;
-    // Guest-physical reads for the hypercalls (may cross 2 MiB blocks).
+    // Guest-physical reads for the hypercalls (any length, any alignment).
     virtual bool read(uint64_t gpa, void* out, size_t length) = 0;
+    // The sharing engine has this VM's RAM (its stats name it).
+    virtual bool sharing() const = 0;
     // The isolation audit of this VM's nested table (adds to `out`).
     virtual void audit(NestedAudit& out) const = 0;
 
@@ -66,19 +76,20 @@ class GuestRunner final : public HostedGuest {
 public:
     using Memory = GuestMemory<typename Backend::Format, typename Backend::Tlb>;
 
-    GuestRunner(vm::Vm& vm, mm::FrameAllocator& frames, typename Backend::Context& context)
+    GuestRunner(vm::Vm& vm, mm::FrameAllocator& frames, typename Backend::Context& context, GuestSharing sharing)
         : HostedGuest(vm), frames_(frames), backend_(context),
-          memory_(frames, mm::Owner::vm(vm.id()), backend_.tlb(), mm::AddressSpaceTag{Backend::space_kind, vm.id()})
+          memory_(frames, mm::Owner::vm(vm.id()), backend_.tlb(), mm::AddressSpaceTag{Backend::space_kind, vm.id()},
+                  sharing)
     {
         memory_.table().cpus().add(0); // guests run on the boot CPU
     }
     ~GuestRunner() override { release(); }
 
-    const char* start(const TestGuestImage& image, const TestGuestArgs& args, bool use_1g) override
+    const char* start(const TestGuestImage& image, const TestGuestArgs& args, const GuestMemoryOptions& options) override
     {
         image_ = &image;
         args_ = args;
-        if (memory_.init(vm_.config().memory_bytes, use_1g) != mm::MmError::ok) {
+        if (memory_.init(vm_.config().memory_bytes, options.use_1g, options.lazy) != mm::MmError::ok) {
             release();
             return "not enough free memory for the VM's RAM";
         }
@@ -86,8 +97,16 @@ public:
             release();
             return problem;
         }
+        if (options.share) {
+            if (const char* problem = memory_.share(vm_.id(), options.group)) {
+                release();
+                return problem;
+            }
+        }
         return nullptr;
     }
+
+    bool sharing() const override { return memory_.shared_with_engine(); }
 
     uint64_t giant_pages() const override { return memory_.giant_pages(); }
 
@@ -120,13 +139,24 @@ public:
             case vm::ActionKind::halt:
             case vm::ActionKind::pause: return true;
             case vm::ActionKind::memory_fault:
-                // All RAM is mapped up front and nothing is shared yet, so a fault inside RAM
-                // means the nested table is broken: stop this VM, not the hypervisor.
-                vm_.diagnose("nested page fault inside RAM at 0x%llx (%s) with nothing to resolve it",
-                             (unsigned long long)action.gpa, vm::access_name(action.access));
-                vm_.set_state(vm::VmState::stopped);
-                release();
-                return false;
+                switch (memory_.resolve_fault(action.gpa, action.access == vm::Access::write)) {
+                case GuestFault::resolved: break; // the guest retries the access
+                case GuestFault::no_memory:
+                    // Nothing to share and no swap: wait (paused) until memory is freed.
+                    vm_.diagnose("paused: no free memory for its %s at gpa 0x%llx; it resumes when memory is freed",
+                                 vm::access_name(action.access), (unsigned long long)action.gpa);
+                    vm_.pause_for_memory();
+                    return true;
+                case GuestFault::unresolvable:
+                    // A fault inside RAM that neither backing nor copy-on-write explains: the
+                    // nested table is broken: stop this VM, not the hypervisor.
+                    vm_.diagnose("nested page fault inside RAM at 0x%llx (%s) with nothing to resolve it",
+                                 (unsigned long long)action.gpa, vm::access_name(action.access));
+                    vm_.set_state(vm::VmState::stopped);
+                    release();
+                    return false;
+                }
+                break;
             case vm::ActionKind::restart:
                 if (!image_ || load(*image_) != nullptr) {
                     vm_.diagnose("restart failed: the test guest could not be reloaded");
@@ -158,21 +188,7 @@ public:
         released_ = true;
     }
 
-    bool read(uint64_t gpa, void* out, size_t length) override
-    {
-        auto* dst = static_cast<uint8_t*>(out);
-        while (length > 0) {
-            uint64_t chunk = Memory::block_bytes - gpa % Memory::block_bytes;
-            if (chunk > length) chunk = length;
-            void* src = memory_.host_pointer(gpa, chunk);
-            if (!src) return false;
-            memcpy(dst, src, chunk);
-            dst += chunk;
-            gpa += chunk;
-            length -= chunk;
-        }
-        return true;
-    }
+    bool read(uint64_t gpa, void* out, size_t length) override { return memory_.read(gpa, out, length); }
 
     void audit(NestedAudit& out) const override
     {
@@ -185,10 +201,9 @@ private:
     const char* load(const TestGuestImage& image)
     {
         TestGuestEntry entry;
-        auto* low = static_cast<uint8_t*>(memory_.host_pointer(0, Memory::block_bytes));
-        // The loader writes page tables, parameters and code into the first 2 MiB block only.
-        if (!low || !load_test_guest(image, args_, vm_.id(), low, memory_.size(), entry))
-            return "the test guest does not fit in the VM's memory";
+        // Page by page through the nested table: a restart may find RAM shared or split.
+        if (const char* problem = load_test_guest(image, args_, vm_.id(), memory_, memory_.size(), entry))
+            return problem;
         xstate_.release(frames_); // a (re)start begins from the registers' reset state
         if (const char* problem = xstate_.init(frames_, mm::Owner::vm(vm_.id()))) return problem;
         return backend_.build_vcpu(frames_, mm::Owner::vm(vm_.id()), memory_.nested_root(), entry);

@@ -7,6 +7,7 @@
 #include "hv/console/reply.hpp"
 #include "hv/image/heap.hpp"
 #include "hv/image/memory_setup.hpp"
+#include "hv/image/vm_host.hpp"
 #include "hv/image/platform.hpp"
 #include "mm/memory_pressure.hpp"
 #include "hv/platform/firmware_memory.hpp"
@@ -103,6 +104,7 @@ void mem_command(const Arguments&, Reply& reply, void* context)
         .u64("min_free", frames.min_free_frames)
         .str("pressure", mm::to_string(frames.pressure))
         .u64("metadata_bytes", frames.metadata_bytes);
+    describe_vm_memory(data);
     HostPagingStats paging = host_paging_stats();
     data.object("paging")
         .hex("cr3", paging.cr3)

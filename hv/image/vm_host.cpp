@@ -1,6 +1,7 @@
 #include "hv/image/vm_host.hpp"
 
 #include <new>
+#include <string.h>
 
 #include "arch/svm/svm_cpu.hpp"
 #include "arch/vmx/vmx_cpu.hpp"
@@ -14,9 +15,11 @@
 #include "hv/image/console.hpp"
 #include "hv/image/diagnostics.hpp"
 #include "hv/image/memory_setup.hpp"
+#include "hv/image/sharing_host.hpp"
 #include "hv/image/svm_guest.hpp"
 #include "hv/image/vmx_guest.hpp"
 #include "hv/lib/format.hpp"
+#include "hv/vm/share_commands.hpp"
 #include "hv/vm/vm_commands.hpp"
 #include "hv/vm/vm_registry.hpp"
 
@@ -166,6 +169,15 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
     if (!args.unsigned_flag("--arg", 0, ~0ull, guest_args.arg, reply)) return;
     if (!args.unsigned_flag("--arg2", 0, ~0ull, guest_args.arg2, reply)) return;
     const char* name = args.value("--name") ? args.value("--name") : image->name;
+    const char* group = args.value("--group");
+    if (group && (!*group || strlen(group) > sharing::Engine::kGroupNameMax)) {
+        reply.fail("--group: a name of 1-%u characters", sharing::Engine::kGroupNameMax);
+        return;
+    }
+    if (group && !sharing_host()) {
+        reply.fail("--group: page sharing is off (see the start-up log)");
+        return;
+    }
     make_room();
     size_t slot = vm::VmRegistry::kCapacity;
     for (size_t i = 0; i < vm::VmRegistry::kCapacity; ++i)
@@ -183,12 +195,18 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
         reply.fail("cannot create VM '%s': %s", name, vm::create_error_text(e));
         return;
     }
-    HostedGuest* guest = vendor == Vendor::vmx ? static_cast<HostedGuest*>(new VmxGuest(*vm, frame_allocator(), *vmx_context))
-                                               : new SvmGuest(*vm, frame_allocator(), *svm_context);
+    GuestSharing sharing;
+    if (SharingHost* host = sharing_host()) sharing = {&host->rmap, &host->engine};
+    HostedGuest* guest = vendor == Vendor::vmx
+                             ? static_cast<HostedGuest*>(new VmxGuest(*vm, frame_allocator(), *vmx_context, sharing))
+                             : new SvmGuest(*vm, frame_allocator(), *svm_context, sharing);
+    GuestMemoryOptions options;
     // 1 GiB nested pages where the nested table can hold them: EPT's own capability on VMX,
     // the CPU's 1 GiB pages on SVM.
-    bool use_1g = vendor == Vendor::vmx ? boot->cpu.vmx.ept_1g : boot->cpu.page_1g;
-    if (const char* problem = guest->start(*image, guest_args, use_1g)) {
+    options.use_1g = vendor == Vendor::vmx ? boot->cpu.vmx.ept_1g : boot->cpu.page_1g;
+    options.share = sharing.engine != nullptr;
+    options.group = group;
+    if (const char* problem = guest->start(*image, guest_args, options)) {
         registry->remove(vm->id());
         delete guest;
         reply.fail("cannot start VM '%s': %s", name, problem);
@@ -198,7 +216,7 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
     vm->mark_running();
     audit_in_test_mode("started", *vm);
     reply.data().u64("id", vm->id()).str("name", vm->name()).str("guest", image->name).u64("memory_bytes", memory)
-        .u64("pages_1g", guest->giant_pages());
+        .u64("pages_1g", guest->giant_pages()).boolean("sharing", guest->sharing()).str("group", group ? group : "");
 }
 
 void vm_guests(const console::Arguments&, console::Reply& reply, void*)
@@ -210,9 +228,9 @@ void vm_guests(const console::Arguments&, console::Reply& reply, void*)
 }
 
 const console::Command vm_start_rows[] = {
-    {"vm start", "GUEST [MEMORY] [--name NAME] [--arg N] [--arg2 N]",
-     "start a VM running a built-in test guest (MEMORY: e.g. 16M; N: the guest's arguments)", vm_start, 1, 2,
-     "--name= --arg= --arg2="},
+    {"vm start", "GUEST [MEMORY] [--name NAME] [--group GROUP] [--arg N] [--arg2 N]",
+     "start a VM running a built-in test guest (MEMORY: e.g. 16M; GROUP: its sharing group; N: the guest's arguments)",
+     vm_start, 1, 2, "--name= --group= --arg= --arg2="},
     {"vm guests", "", "list the built-in test guests", vm_guests, 0, 0, ""},
     {"mem audit", "", "check that every VM's nested table maps only that VM's frames (or shared ones read-only)",
      mem_audit, 0, 0, ""},
@@ -241,10 +259,80 @@ void vm_host_init(const BootInfo& info, console::Shell& shell, uint64_t tsc_per_
     }
     shell.add_commands(vm_start_rows);
     vm::add_vm_commands(shell, *registry);
+    if (sharing_init(tsc_per_ms, image::diagnostics())) vm::add_share_commands(shell, sharing_host()->engine, registry);
 }
+
+void describe_vm_memory(console::Object& data)
+{
+    console::Table rows = data.table("vms");
+    for (HostedGuest* g : guests) {
+        if (!g || g->released()) continue;
+        const vm::Vm& vm = g->vm();
+        console::Object row = rows.row();
+        row.u64("id", vm.id())
+            .str("name", vm.name())
+            .str("state", vm::vm_state_name(vm.state()))
+            .u64("memory_bytes", vm.config().memory_bytes)
+            .u64("frames", frame_allocator().count(mm::Owner::vm(vm.id())));
+        sharing::VmSharingStats v;
+        if (!sharing_host() || sharing_host()->engine.vm_stats(vm.id(), v) != sharing::SharingError::ok) continue;
+        row.u64("private", v.private_pages)
+            .u64("shared", v.shared)
+            .u64("zero", v.zero)
+            .u64("saved", v.saved)
+            .strf("on_large", "%llu.%llu%%", (unsigned long long)(v.on_large_permille / 10),
+                  (unsigned long long)(v.on_large_permille % 10));
+    }
+}
+
+namespace {
+
+// VMs paused for memory resume once this many frames more are free than when the last of them
+// paused: enough to make progress, not a retry per frame freed.
+constexpr uint64_t kResumeMarginFrames = 256;
+uint64_t free_when_paused = 0;
+bool all_paused_reported = false;
+
+// Ends the record of a VM that stopped while it was not running (killed while paused).
+void release_if_ended(HostedGuest& g)
+{
+    vm::VmState s = g.vm().state();
+    if (s != vm::VmState::stopped && s != vm::VmState::exited) return;
+    g.release();
+    audit_in_test_mode("ended", g.vm());
+}
+
+// Resumes the VMs paused for memory when memory was freed; says so when every live VM waits.
+void look_after_memory_waits()
+{
+    unsigned live = 0, waiting = 0;
+    uint64_t free_now = frame_allocator().free_frames();
+    for (HostedGuest* g : guests) {
+        if (!g || g->released()) continue;
+        ++live;
+        if (!g->vm().waiting_for_memory()) continue;
+        if (free_now >= free_when_paused + kResumeMarginFrames) {
+            g->vm().diagnose("resumed: %llu frames are free again", (unsigned long long)free_now);
+            g->vm().resume();
+            continue;
+        }
+        ++waiting;
+    }
+    if (live && waiting == live) {
+        if (!all_paused_reported)
+            format(image::async_output(), "all VMs paused: memory exhausted (%llu frames free)\n",
+                   (unsigned long long)free_now);
+        all_paused_reported = true;
+    } else {
+        all_paused_reported = false;
+    }
+}
+
+} // namespace
 
 bool run_vms_once()
 {
+    look_after_memory_waits();
     bool ran = false;
     for (size_t n = 0; n < vm::VmRegistry::kCapacity; ++n) {
         size_t i = (next_to_run + n) % vm::VmRegistry::kCapacity;
@@ -258,10 +346,13 @@ bool run_vms_once()
             audit_in_test_mode("ended", vm);
             continue;
         }
+        release_if_ended(*g);
+        if (g->released()) continue;
         if (vm.pause_requested() && vm.vcpu(0).halted && vm.state() == vm::VmState::running)
             vm.set_state(vm::VmState::paused); // a halted guest never exits by itself
         if (vm.state() != vm::VmState::running || vm.vcpu(0).halted) continue;
         if (!g->run_until(x86::timer_ticks() + 1)) audit_in_test_mode("ended", vm);
+        if (vm.waiting_for_memory()) free_when_paused = frame_allocator().free_frames();
         ran = true;
         next_to_run = i + 1;
         break; // one slice per call: the console gets its turn between slices

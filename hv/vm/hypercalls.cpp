@@ -80,6 +80,7 @@ HypercallEffect handle_hypercall(Vcpu& vcpu, GuestState& guest)
         return HypercallEffect::vm_exited;
     }
     case hypercall::report_figure: guest.rax = result(report_figure(vm, guest.rbx, guest.rcx)); break;
+    case hypercall::take_request: guest.rax = vm.take_request(); break;
     default:
         ++vm.counters.hypercalls_unknown;
         vm.diagnose_limited("unknown hypercall %llu at rip 0x%llx", static_cast<unsigned long long>(guest.rax),

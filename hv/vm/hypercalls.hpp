@@ -9,13 +9,14 @@
 
 namespace sp::vm {
 
-inline constexpr uint32_t kHypercallVersion = 1; // also CPUID 0x40000001.EAX
+inline constexpr uint32_t kHypercallVersion = 2; // also CPUID 0x40000001.EAX
 
 namespace hypercall {
 inline constexpr uint64_t version = 0;
 inline constexpr uint64_t print = 1;         // RBX = guest-physical address, RCX = max length
 inline constexpr uint64_t report_result = 2; // RBX = 1 passed / 0 failed, RCX = code
 inline constexpr uint64_t report_figure = 3; // RBX = address of a NUL-terminated name, RCX = value
+inline constexpr uint64_t take_request = 4;  // -> the console's pending request word (0: none)
 
 inline constexpr uint64_t kMaxPrint = 4096;
 

@@ -85,9 +85,16 @@ void Vm::request_kill()
     }
 }
 
+void Vm::pause_for_memory()
+{
+    __atomic_store_n(&memory_wait_, true, __ATOMIC_RELEASE);
+    if (state() == VmState::running) set_state(VmState::paused);
+}
+
 void Vm::resume()
 {
     __atomic_store_n(&pause_, false, __ATOMIC_RELEASE);
+    __atomic_store_n(&memory_wait_, false, __ATOMIC_RELEASE);
     if (state() == VmState::paused) set_state(VmState::running);
 }
 

@@ -115,6 +115,15 @@ public:
     bool pause_requested() const { return __atomic_load_n(&pause_, __ATOMIC_ACQUIRE); }
     // Resumes a paused VM (the scheduler enters it again).
     void resume();
+    // No frame could be found for the guest's memory: the VM is paused until memory is freed
+    // (the scheduler then resumes it and the guest retries its access).
+    void pause_for_memory();
+    bool waiting_for_memory() const { return __atomic_load_n(&memory_wait_, __ATOMIC_ACQUIRE); }
+
+    // A request word from the console for the guest (`vm request`), taken by its hypercall 4.
+    // Test guests define what the words mean (docs/test-guests.md); 0 is "nothing".
+    void post_request(uint64_t word) { __atomic_store_n(&request_, word, __ATOMIC_RELEASE); }
+    uint64_t take_request() { return __atomic_exchange_n(&request_, 0, __ATOMIC_ACQ_REL); }
     // After a `restart` action, before the guest runs again: vCPUs (pending event, halted) and
     // devices (UART registers) start over as after power-on. Log, counters, id and name stay.
     void prepare_restart();
@@ -161,6 +170,8 @@ private:
     VmState state_ = VmState::created;
     bool kill_ = false;
     bool pause_ = false;
+    bool memory_wait_ = false;
+    uint64_t request_ = 0;
     bool console_attached_ = false;
     Vcpu vcpus_[kMaxVcpus];
     uint64_t exits_[kExitKindCount] = {};

@@ -71,6 +71,7 @@ void vm_info(const Arguments& args, Reply& reply, void*)
         .str("on_triple_fault", vm->config().on_triple_fault == TripleFaultPolicy::restart ? "restart" : "stop")
         .str("verdict", verdict_name(vm->verdict()));
     if (vm->verdict() != Verdict::none) data.u64("verdict_code", vm->verdict_code());
+    if (vm->waiting_for_memory()) data.boolean("waiting_for_memory", true);
     data.u64("exits_total", vm->total_exits());
     Object exits = data.object("exits");
     for (unsigned k = 0; k < kExitKindCount; ++k)
@@ -214,6 +215,17 @@ void vm_resume(const Arguments& args, Reply& reply, void*)
     reply.data().u64("id", vm->id()).str("name", vm->name()).str("status", vm_state_name(vm->state()));
 }
 
+void vm_request(const Arguments& args, Reply& reply, void*)
+{
+    Vm* vm = vm_at(args, reply);
+    if (!vm) return;
+    if (ended(*vm)) return fail_ended(*vm, reply);
+    uint64_t word = 0;
+    if (!args.unsigned_at(1, 1, ~0ull, word, reply)) return;
+    vm->post_request(word); // the guest takes it with hypercall 4 when it next looks
+    reply.data().u64("id", vm->id()).str("name", vm->name()).u64("request", word).str("status", "posted");
+}
+
 GuestConsole* bound_console = nullptr;
 
 void vm_console(const Arguments& args, Reply& reply, void*)
@@ -254,6 +266,7 @@ const Command kVmCommands[] = {
     {"vm kill",     "ID",     "stop a VM",                                         vm_kill,    1,  1},
     {"vm pause",    "ID",     "pause a running VM (it keeps its memory and state)", vm_pause,  1,  1},
     {"vm resume",   "ID",     "let a paused VM run again",                         vm_resume,  1,  1},
+    {"vm request",  "ID WORD", "post a request word to a guest (its hypercall 4 takes it)", vm_request, 2, 2},
     {"log follow",  "on|off", "copy new VM serial lines to this console, or stop", log_follow, 1,  1},
 };
 

@@ -225,6 +225,9 @@ uint64_t Engine::split_saving() const
 
 void Engine::collapse_pass()
 {
+    // Eager splitting wants its ranges split: right after a split every piece is private until
+    // the next pass merges it, so collapsing then would undo the split, pass after pass.
+    if (tunables_.split_policy != SplitPolicy::pressure) return;
     if (pressure_ != mm::PressureState::high) return;
     if (clock_.now_ms() - high_since_ms_ < tunables_.merge_delay_ms) return;
     unsigned done = 0;

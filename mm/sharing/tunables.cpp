@@ -15,6 +15,7 @@ const TunableInfo kTunables[] = {
     {"merge_delay_ms", "pressure high this long before split ranges collapse (0..3600000)"},
     {"domain_mode", "vm | group | host"},
     {"min_free", "free pages the pressure states are relative to; 0 = default"},
+    {"max_cpu_percent", "most of the CPU the scanner may take from the guests (1..100)"},
 };
 const unsigned kTunableCount = sizeof(kTunables) / sizeof(kTunables[0]);
 
@@ -103,6 +104,8 @@ SharingError parse_tunable(Tunables& t, const char* key, const char* value)
         else e = SharingError::bad_value;
     } else if (equal(key, "min_free")) {
         if ((e = ranged(value, 0, 1ull << 40, v)) == SharingError::ok) n.min_free = v;
+    } else if (equal(key, "max_cpu_percent")) {
+        if ((e = ranged(value, 1, 100, v)) == SharingError::ok) n.max_cpu_percent = static_cast<uint32_t>(v);
     } else {
         return SharingError::unknown_key;
     }
@@ -122,6 +125,7 @@ bool format_tunable(const Tunables& t, const char* key, char* buf, unsigned size
     else if (equal(key, "merge_delay_ms")) put_number(t.merge_delay_ms, buf, size);
     else if (equal(key, "domain_mode")) put_text(to_string(t.domain_mode), buf, size);
     else if (equal(key, "min_free")) put_number(t.min_free, buf, size);
+    else if (equal(key, "max_cpu_percent")) put_number(t.max_cpu_percent, buf, size);
     else return false;
     return true;
 }

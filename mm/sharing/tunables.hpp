@@ -13,8 +13,9 @@ enum class SplitPolicy : uint8_t {
     eager,    // split as soon as one piece can be shared (Linux KSM with THP)
 };
 enum class DomainMode : uint8_t {
-    vm,    // share only within a VM (default; per-VM salting)
-    group, // share within a named group of VMs (VMs without a group: within the VM)
+    vm,    // share only within a VM (per-VM salting), whatever groups VMs are in
+    group, // share within a named group of VMs; VMs without a group only within themselves
+           // (default: a VM shares beyond itself only once its configuration names a group)
     host,  // share across the whole host
 };
 
@@ -27,8 +28,11 @@ struct Tunables {
     bool smart_scan = true;         // skip pages that keep failing to merge, for a while
     SplitPolicy split_policy = SplitPolicy::pressure;
     uint32_t merge_delay_ms = 10000; // pressure high this long before split ranges collapse
-    DomainMode domain_mode = DomainMode::vm;
+    DomainMode domain_mode = DomainMode::group;
     uint64_t min_free = 0;          // pages; 0 keeps the frame allocator's default
+    // Samepage's own: the scanner's share of a CPU that also runs guests (the hypervisor's
+    // pacing rests it after each chunk so it uses no more). KSM has a core of its own for ksmd.
+    uint32_t max_cpu_percent = 20;
 };
 
 struct TunableInfo {

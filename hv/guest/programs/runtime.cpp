@@ -80,6 +80,13 @@ void figure(const char* name, uint64_t value)
     hypercall(call::report_figure, reinterpret_cast<uint64_t>(name), value);
 }
 
+void quiet_figure(const char* name, uint64_t value)
+{
+    hypercall(call::report_figure, reinterpret_cast<uint64_t>(name), value);
+}
+
+uint64_t take_request() { return static_cast<uint64_t>(hypercall(call::take_request)); }
+
 void report(bool passed, uint64_t code)
 {
     hypercall(call::report_result, passed ? 1 : 0, code);

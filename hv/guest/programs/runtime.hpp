@@ -51,7 +51,7 @@ bool amd_cpu();
 int64_t hypercall(uint64_t function, uint64_t arg1 = 0, uint64_t arg2 = 0);
 
 namespace call {
-constexpr uint64_t version = 0, print = 1, report_result = 2, report_figure = 3;
+constexpr uint64_t version = 0, print = 1, report_result = 2, report_figure = 3, take_request = 4;
 }
 
 // Serial output (the VM's virtual 16550: `vm log ID`).
@@ -60,6 +60,10 @@ void print_u64(uint64_t value);
 void print_hex(uint64_t value);
 // "name: value\n" on the serial port and as a hypercall figure (`vm info ID`).
 void figure(const char* name, uint64_t value);
+// The same as a hypercall figure only, for values updated often (progress counters).
+void quiet_figure(const char* name, uint64_t value);
+// The console's request word (`vm request ID WORD`), 0 when there is none; taken once.
+uint64_t take_request();
 // Reports the verdict; the VM stops there.
 [[noreturn]] void report(bool passed, uint64_t code = 0);
 

@@ -170,6 +170,34 @@ SCENARIO("split_policy eager splits as soon as a piece can be shared", "[sharing
     }
 }
 
+SCENARIO("split_policy eager never collapses what it split, however long memory stays plentiful", "[sharing][large]")
+{
+    GIVEN("the VM with split_policy eager, merge_delay_ms 0 and memory high for a long time")
+    {
+        Host<> h(32 << 20);
+        REQUIRE(h.engine.set_tunable("split_policy", "eager") == SharingError::ok);
+        REQUIRE(h.engine.set_tunable("merge_delay_ms", "0") == SharingError::ok);
+        large_vm_with_duplicates(h);
+        h.clock.ms += 1000000;
+        WHEN("the scanner passes five times, the clock moving on between passes")
+        {
+            for (int pass = 0; pass < 5; ++pass) {
+                full_scans(h, 1);
+                h.clock.ms += 60000;
+            }
+            THEN("the two ranges are split once and stay split: no split-collapse cycle")
+            {
+                SharingStats s = h.engine.stats();
+                CHECK(s.large_split == 2);
+                CHECK(s.large_collapsed == 0);
+                CHECK(s.pages_sharing == 9 + 2);
+                CHECK(content_intact(h));
+                CHECK(h.engine.check_invariants() == nullptr);
+            }
+        }
+    }
+}
+
 SCENARIO("an all-zero large mapping is reclaimed whole, without splitting", "[sharing][large][zero]")
 {
     GIVEN("a VM of 4 MiB on 2 MiB mappings, untouched (all zero)")

@@ -170,3 +170,16 @@ TEST_CASE("Hypercalls from guest user mode (CPL 3) are refused: a process cannot
     CHECK(m.vm->verdict() == Verdict::none);
     CHECK(m.vm->state() == VmState::running);
 }
+
+TEST_CASE("Hypercall 4 takes the console's request word once; a newer word replaces one not yet taken", "[vm][hypercall]")
+{
+    Machine m;
+    m.complete(m.hypercall(hypercall::take_request));
+    CHECK(m.guest.rax == 0);
+    m.vm->post_request(7);
+    m.vm->post_request(0x502);
+    m.complete(m.hypercall(hypercall::take_request));
+    CHECK(m.guest.rax == 0x502);
+    m.complete(m.hypercall(hypercall::take_request));
+    CHECK(m.guest.rax == 0);
+}

@@ -245,3 +245,29 @@ TEST_CASE("vm console attaches the guest console and hands the terminal over", "
     CHECK(c.run("vm console 1") == "error: vm 1 (test) has exited (its output: vm log 1)\n");
     CHECK_FALSE(gc.attached());
 }
+
+TEST_CASE("vm request posts a word the guest takes once; bad words and ended VMs are refused", "[vm][console]")
+{
+    Console c;
+    Machine& m = *c.machine;
+    CHECK(c.run("vm request 1 0x205") == "id:      1\nname:    test\nrequest: 517\nstatus:  posted\n");
+    CHECK(m.vm->take_request() == 0x205);
+    CHECK(m.vm->take_request() == 0);
+    CHECK(c.run("vm request 1 0").find("error: argument 2") == 0);
+    CHECK(c.run("vm request 1 soon").find("error: argument 2") == 0);
+    CHECK(c.run("vm request 9 1") == "error: no VM with id 9 (try 'vm list')\n");
+    CHECK(c.run("vm kill 1").find("stopping") != std::string::npos);
+    m.run(m.cpuid(0));
+    CHECK(c.run("vm request 1 1") == "error: vm 1 (test) has stopped (its output: vm log 1)\n");
+}
+
+TEST_CASE("A VM paused for memory says so; resuming it clears the wait", "[vm][console]")
+{
+    Console c;
+    Machine& m = *c.machine;
+    m.vm->pause_for_memory();
+    CHECK(m.vm->state() == VmState::paused);
+    CHECK(c.run("vm info 1 --json").find("\"waiting_for_memory\":true") != std::string::npos);
+    CHECK(c.run("vm resume 1").find("status: running") != std::string::npos);
+    CHECK_FALSE(m.vm->waiting_for_memory());
+}

@@ -29,6 +29,7 @@ list(APPEND SAMEPAGE_PORTABLE_SOURCES
   hv/vm/guest_console.cpp
   hv/vm/guest_log.cpp
   hv/vm/hypercalls.cpp
+  hv/vm/memory_admission.cpp
   hv/vm/msr_table.cpp
   hv/vm/port_io.cpp
   hv/vm/share_commands.cpp

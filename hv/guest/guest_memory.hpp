@@ -23,10 +23,15 @@
 
 namespace sp {
 
-// What a VM's RAM uses of the page-sharing side; both nullptr when sharing is off.
+// What a VM's RAM uses of the page-sharing side (both nullptr when sharing is off), and the
+// free frames guests must leave: `reserve_frames` to the hypervisor (no copy-on-write below
+// it), `growth_reserve_frames` (more) to copy-on-write: a VM touching new memory stops there, so
+// VMs already running can still break their shares while the scanner merges pages again.
 struct GuestSharing {
     mm::ReverseMap* rmap = nullptr;
     sharing::Engine* engine = nullptr;
+    uint64_t reserve_frames = 0;
+    uint64_t growth_reserve_frames = 0;
 };
 
 enum class GuestFault : uint8_t {
@@ -94,6 +99,7 @@ public:
         if (!t.ok()) return back_on_touch(gpa);
         if (!write || has_write(t.value)) return GuestFault::resolved; // another path fixed it meanwhile
         if (!registered_) return GuestFault::unresolvable; // read-only RAM nobody shares
+        if (frames_.free_frames() <= sharing_.reserve_frames) return GuestFault::no_memory;
         sharing::SharingError e = sharing_.engine->handle_write_fault(registered_vm_, gpa);
         if (e == sharing::SharingError::ok) return GuestFault::resolved;
         return e == sharing::SharingError::no_memory ? GuestFault::no_memory : GuestFault::unresolvable;
@@ -171,9 +177,11 @@ private:
     }
 
     // Lazy backing: the whole 2 MiB block while memory is plentiful (the guest keeps large
-    // mappings), else, or where part of the block is already mapped, just the 4 KiB page.
+    // mappings), else, or where part of the block is already mapped, just the 4 KiB page. (Eager
+    // backing at start-up ignores the reserves: admission checked that the VM fits.)
     GuestFault back_on_touch(uint64_t gpa)
     {
+        if (frames_.free_frames() <= sharing_.growth_reserve_frames) return GuestFault::no_memory;
         uint64_t block = gpa & ~(block_bytes - 1);
         if (frames_.pressure() == mm::PressureState::high) {
             mm::MmError e = back(block, mm::kOrder2M, mm::PageSize::size_2m);

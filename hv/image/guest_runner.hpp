@@ -143,7 +143,7 @@ public:
                 case GuestFault::resolved: break; // the guest retries the access
                 case GuestFault::no_memory:
                     // Nothing to share and no swap: wait (paused) until memory is freed.
-                    vm_.diagnose("paused: no free memory for its %s at gpa 0x%llx; it resumes when memory is freed",
+                    vm_.diagnose_limited("paused: no free memory for its %s at gpa 0x%llx; it resumes when memory is freed",
                                  vm::access_name(action.access), (unsigned long long)action.gpa);
                     vm_.pause_for_memory();
                     return true;

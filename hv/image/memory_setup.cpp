@@ -88,6 +88,9 @@ void setup_memory(const BootInfo& info, Sink& log)
     if (e != mm::MmError::ok)
         panic("frame allocator: %s (map entry %zu; %llu bytes of metadata storage)", mm::to_string(e),
               report.bad_entry, (unsigned long long)info.allocator_storage_size);
+    // Physical page 0 is never handed out: the sharing engine and the reverse map use frame
+    // number 0 as "no frame", and a null pointer into it would go unnoticed.
+    allocator.reserve(0, 1, mm::Owner::hypervisor()); // (an error: frame 0 is not free RAM anyway)
     if (report.overlaps || report.zero_length)
         format(log, "memory map: repaired %zu overlapping and skipped %zu empty entries\n", report.overlaps,
                report.zero_length);

@@ -19,12 +19,20 @@
 #include "hv/image/svm_guest.hpp"
 #include "hv/image/vmx_guest.hpp"
 #include "hv/lib/format.hpp"
+#include "hv/vm/memory_admission.hpp"
 #include "hv/vm/share_commands.hpp"
 #include "hv/vm/vm_commands.hpp"
 #include "hv/vm/vm_registry.hpp"
 
 namespace sp {
 namespace {
+
+// Frames guests never get: the hypervisor's own needs while VMs run (reverse-map nodes, the
+// sharing engine's indexes, page tables), so sharing can still free memory when guests have
+// taken everything else.
+constexpr uint64_t kHypervisorReserveFrames = 2048;
+// Above that, frames a VM touching new memory leaves for the copy-on-write breaks of the others.
+constexpr uint64_t kCopyOnWriteReserveFrames = 4096;
 
 vm::CpuidResult host_cpuid(void*, uint32_t leaf, uint32_t subleaf)
 {
@@ -48,6 +56,16 @@ SvmContext* svm_context = nullptr;
 VmxContext* vmx_context = nullptr;
 HostedGuest* guests[vm::VmRegistry::kCapacity] = {};
 size_t next_to_run = 0;
+// What guests can have: free memory once the hypervisor is set up, less its reserve.
+uint64_t guest_memory_bytes = 0;
+
+uint64_t committed_bytes()
+{
+    uint64_t sum = 0;
+    for (HostedGuest* g : guests)
+        if (g && !g->released()) sum += g->vm().config().memory_bytes;
+    return sum;
+}
 
 // The context of a VM's services is its slot in `guests`: the guest object is created after
 // the VM record it needs, and the slot is filled before the VM first runs.
@@ -178,6 +196,23 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
         reply.fail("--group: page sharing is off (see the start-up log)");
         return;
     }
+    vm::AdmissionRequest request;
+    request.guest_memory_bytes = guest_memory_bytes;
+    request.overcommit_percent = boot->config.overcommit_percent;
+    request.committed_bytes = committed_bytes();
+    request.free_bytes = frame_allocator().free_frames() * mm::kPageSize;
+    request.min_free_bytes = frame_allocator().stats().min_free_frames * mm::kPageSize;
+    request.vm_bytes = memory;
+    request.want_lazy = args.has("--lazy");
+    vm::Admission admission = vm::admit_vm(request);
+    if (admission.backing == vm::Backing::refused) {
+        reply.fail("cannot start VM '%s': %llu MiB more would commit %llu MiB of the %llu MiB allowed "
+                   "(overcommit_percent %u of %llu MiB)", name, (unsigned long long)(memory >> 20),
+                   (unsigned long long)((request.committed_bytes + memory) >> 20),
+                   (unsigned long long)(admission.limit_bytes >> 20), boot->config.overcommit_percent,
+                   (unsigned long long)(guest_memory_bytes >> 20));
+        return;
+    }
     make_room();
     size_t slot = vm::VmRegistry::kCapacity;
     for (size_t i = 0; i < vm::VmRegistry::kCapacity; ++i)
@@ -196,7 +231,12 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
         return;
     }
     GuestSharing sharing;
-    if (SharingHost* host = sharing_host()) sharing = {&host->rmap, &host->engine};
+    sharing.reserve_frames = kHypervisorReserveFrames;
+    sharing.growth_reserve_frames = kHypervisorReserveFrames + kCopyOnWriteReserveFrames;
+    if (SharingHost* host = sharing_host()) {
+        sharing.rmap = &host->rmap;
+        sharing.engine = &host->engine;
+    }
     HostedGuest* guest = vendor == Vendor::vmx
                              ? static_cast<HostedGuest*>(new VmxGuest(*vm, frame_allocator(), *vmx_context, sharing))
                              : new SvmGuest(*vm, frame_allocator(), *svm_context, sharing);
@@ -206,6 +246,7 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
     options.use_1g = vendor == Vendor::vmx ? boot->cpu.vmx.ept_1g : boot->cpu.page_1g;
     options.share = sharing.engine != nullptr;
     options.group = group;
+    options.lazy = admission.backing == vm::Backing::lazy;
     if (const char* problem = guest->start(*image, guest_args, options)) {
         registry->remove(vm->id());
         delete guest;
@@ -216,7 +257,8 @@ void vm_start(const console::Arguments& args, console::Reply& reply, void*)
     vm->mark_running();
     audit_in_test_mode("started", *vm);
     reply.data().u64("id", vm->id()).str("name", vm->name()).str("guest", image->name).u64("memory_bytes", memory)
-        .u64("pages_1g", guest->giant_pages()).boolean("sharing", guest->sharing()).str("group", group ? group : "");
+        .u64("pages_1g", guest->giant_pages()).boolean("sharing", guest->sharing()).str("group", group ? group : "")
+        .str("backing", options.lazy ? "lazy" : "eager");
 }
 
 void vm_guests(const console::Arguments&, console::Reply& reply, void*)
@@ -228,9 +270,10 @@ void vm_guests(const console::Arguments&, console::Reply& reply, void*)
 }
 
 const console::Command vm_start_rows[] = {
-    {"vm start", "GUEST [MEMORY] [--name NAME] [--group GROUP] [--arg N] [--arg2 N]",
-     "start a VM running a built-in test guest (MEMORY: e.g. 16M; GROUP: its sharing group; N: the guest's arguments)",
-     vm_start, 1, 2, "--name= --group= --arg= --arg2="},
+    {"vm start", "GUEST [MEMORY] [--name NAME] [--group GROUP] [--lazy] [--arg N] [--arg2 N]",
+     "start a VM running a built-in test guest (MEMORY: e.g. 16M; GROUP: its sharing group; --lazy: back its RAM "
+     "on first touch even when it fits; N: the guest's arguments)",
+     vm_start, 1, 2, "--name= --group= --lazy --arg= --arg2="},
     {"vm guests", "", "list the built-in test guests", vm_guests, 0, 0, ""},
     {"mem audit", "", "check that every VM's nested table maps only that VM's frames (or shared ones read-only)",
      mem_audit, 0, 0, ""},
@@ -260,10 +303,20 @@ void vm_host_init(const BootInfo& info, console::Shell& shell, uint64_t tsc_per_
     shell.add_commands(vm_start_rows);
     vm::add_vm_commands(shell, *registry);
     if (sharing_init(tsc_per_ms, image::diagnostics())) vm::add_share_commands(shell, sharing_host()->engine, registry);
+    uint64_t free_frames = frame_allocator().free_frames();
+    guest_memory_bytes = (free_frames > kHypervisorReserveFrames ? free_frames - kHypervisorReserveFrames : 0) * mm::kPageSize;
 }
 
 void describe_vm_memory(console::Object& data)
 {
+    vm::AdmissionRequest limits;
+    limits.guest_memory_bytes = guest_memory_bytes;
+    limits.overcommit_percent = boot->config.overcommit_percent;
+    data.object("guests")
+        .u64("memory_bytes", guest_memory_bytes)
+        .u64("committed_bytes", committed_bytes())
+        .u64("overcommit_percent", boot->config.overcommit_percent)
+        .u64("limit_bytes", vm::admit_vm(limits).limit_bytes);
     console::Table rows = data.table("vms");
     for (HostedGuest* g : guests) {
         if (!g || g->released()) continue;
@@ -302,9 +355,12 @@ void release_if_ended(HostedGuest& g)
     audit_in_test_mode("ended", g.vm());
 }
 
-// Resumes the VMs paused for memory when memory was freed; says so when every live VM waits.
+// Resumes the VMs paused for memory once memory was freed. When every live VM waits and two
+// full scans of the sharing engine have freed too little, nothing will: the console says so once.
 void look_after_memory_waits()
 {
+    static uint64_t scans_when_all_paused = 0;
+    static bool all_paused = false;
     unsigned live = 0, waiting = 0;
     uint64_t free_now = frame_allocator().free_frames();
     for (HostedGuest* g : guests) {
@@ -312,19 +368,25 @@ void look_after_memory_waits()
         ++live;
         if (!g->vm().waiting_for_memory()) continue;
         if (free_now >= free_when_paused + kResumeMarginFrames) {
-            g->vm().diagnose("resumed: %llu frames are free again", (unsigned long long)free_now);
+            g->vm().diagnose_limited("resumed: %llu frames are free again", (unsigned long long)free_now);
             g->vm().resume();
             continue;
         }
         ++waiting;
     }
-    if (live && waiting == live) {
-        if (!all_paused_reported)
-            format(image::async_output(), "all VMs paused: memory exhausted (%llu frames free)\n",
-                   (unsigned long long)free_now);
+    uint64_t scans = sharing_host() ? sharing_host()->engine.full_scans() : 0;
+    if (!live || waiting != live) {
+        all_paused = all_paused_reported = false;
+        return;
+    }
+    if (!all_paused) {
+        all_paused = true;
+        scans_when_all_paused = scans;
+    }
+    if (!all_paused_reported && (!sharing_host() || scans >= scans_when_all_paused + 2)) {
+        format(image::async_output(), "all VMs paused: memory exhausted (%llu frames free)\n",
+               (unsigned long long)free_now);
         all_paused_reported = true;
-    } else {
-        all_paused_reported = false;
     }
 }
 

@@ -11,7 +11,8 @@ namespace sp {
 // Sets up the registry and adds the VM commands (vm start/list/info/log/kill, log follow).
 void vm_host_init(const BootInfo& info, console::Shell& shell, uint64_t tsc_per_ms);
 
-// `mem`'s per-VM table: frames held, and with sharing private, shared, zero and saved pages
+// `mem`'s guest memory (what guests can have, committed, the overcommit limit) and per-VM
+// table: frames held, and with sharing private, shared, zero and saved pages
 // and the share of memory on large mappings.
 void describe_vm_memory(console::Object& data);
 

@@ -52,6 +52,15 @@ bool apply_setting(BootConfig& config, Span key, Span value, char* why, size_t w
         config.heap_mib = mib;
         return true;
     }
+    if (key.equals("overcommit_percent")) {
+        uint32_t percent;
+        if (!parse_u32(value, percent) || percent < 100 || percent > 1000) {
+            format_to(why, why_size, "overcommit_percent must be a whole number from 100 to 1000");
+            return false;
+        }
+        config.overcommit_percent = percent;
+        return true;
+    }
     if (key.equals("test_exit")) {
         if (value.equals("none")) config.test_exit = TestExit::none;
         else if (value.equals("qemu")) config.test_exit = TestExit::qemu;

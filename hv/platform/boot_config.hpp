@@ -17,6 +17,9 @@ struct BootConfig {
 
     uint32_t heap_mib = 16;       // the hypervisor's own heap
     TestExit test_exit = TestExit::none; // end the emulator on poweroff/panic (boot tests)
+    // The VMs' memory together may be this many percent of the memory Samepage gives guests
+    // (above 100: overcommit, made good by page sharing; RAM beyond free memory is backed lazily).
+    uint32_t overcommit_percent = 150;
     // "start = GUEST [MEMORY] [--name NAME] [--arg N]" lines: VMs started at boot, in order,
     // exactly as `vm start` would (the console shows each command and its reply).
     char start[kMaxStarts][kStartChars] = {};

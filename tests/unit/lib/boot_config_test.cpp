@@ -80,3 +80,15 @@ TEST_CASE("start lines are kept in order, at most 8, each at most 95 characters"
     CHECK_THAT(diag.text, Catch::Contains("samepage.cfg:9: at most 8 start lines"));
     CHECK_THAT(diag.text, Catch::Contains("samepage.cfg:10: start needs a test guest"));
 }
+
+TEST_CASE("overcommit_percent takes 100 to 1000 and defaults to 150", "[boot_config]")
+{
+    sp::BootConfig c;
+    StringSink diag;
+    CHECK(c.overcommit_percent == 150);
+    CHECK(apply_file(c, "overcommit_percent = 99\novercommit_percent = 1001\novercommit_percent = 2x\n", diag) == 3);
+    CHECK(c.overcommit_percent == 150);
+    CHECK(diag.text.find("samepage.cfg:1: overcommit_percent must be a whole number from 100 to 1000") != std::string::npos);
+    CHECK(apply_file(c, "overcommit_percent = 300\n", diag) == 0);
+    CHECK(c.overcommit_percent == 300);
+}
